@@ -1,0 +1,40 @@
+#include "stun/framing.hpp"
+
+#include "stun/channel_data.hpp"
+#include "stun/types.hpp"
+
+namespace stun {
+
+Result<Frame> next_frame(Bytes buffered, std::size_t max_frame) {
+  if (buffered.empty())
+    return ParseError::kIncomplete;
+  const std::uint8_t first = buffered[0];
+  FrameKind kind;
+  if (first <= 0x03) {
+    kind = FrameKind::kStun;
+  } else if (first >= 0x40 && first <= 0x4F) {
+    kind = FrameKind::kChannelData;
+  } else {
+    return ParseError::kNotAFrame;
+  }
+  // Both frame types carry a 16-bit length in bytes 2-3.
+  if (buffered.size() < 4)
+    return ParseError::kIncomplete;
+  const std::size_t length = load_u16(buffered.data() + 2);
+  std::size_t size = 0;
+  if (kind == FrameKind::kStun) {
+    if (length % 4 != 0)
+      return ParseError::kNotAFrame;
+    size = kHeaderSize + length;
+  } else {
+    // RFC 8656 §12.5: over TCP/TLS, ChannelData is padded to a multiple of 4 bytes.
+    size = channel_data_size(length, /*stream=*/true);
+  }
+  if (size > max_frame)
+    return ParseError::kFrameTooLarge;
+  if (size > buffered.size())
+    return ParseError::kIncomplete;
+  return Frame{kind, size};
+}
+
+}  // namespace stun

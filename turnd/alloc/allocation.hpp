@@ -1,0 +1,98 @@
+// One TURN allocation (RFC 8656 §2.2): the relayed transport address, its permissions and channel
+// bindings. Owned by exactly one worker; nothing here is shared between threads.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stun/address.hpp"
+#include "stun/types.hpp"
+
+namespace turn {
+
+/// The client side of the 5-tuple: client address and the listener (local ip:port) it used.
+/// The transport is UDP for every listener of this worker type.
+struct ClientKey {
+  stun::SocketAddress client;
+  std::uint32_t listener = 0;
+  bool operator==(const ClientKey& o) const = default;
+};
+
+struct ClientKeyHash {
+  std::size_t operator()(const ClientKey& k) const noexcept {
+    return stun::SocketAddressHash{}(k.client) * 31 + k.listener;
+  }
+};
+
+/// RFC 8656 §9: permissions are per peer IP, ports ignored.
+struct Permission {
+  stun::SocketAddress ip;
+  std::uint64_t expires_ms = 0;
+};
+
+/// RFC 8656 §12: a channel binds one number to one peer transport address.
+struct ChannelBinding {
+  std::uint16_t number = 0;
+  stun::SocketAddress peer;
+  std::uint64_t expires_ms = 0;
+};
+
+struct Traffic {
+  std::uint64_t client_packets = 0;  ///< client -> peer
+  std::uint64_t client_bytes = 0;
+  std::uint64_t peer_packets = 0;  ///< peer -> client
+  std::uint64_t peer_bytes = 0;
+};
+
+class Worker;
+
+/// The relay socket's poll handle; freed in its close callback (libuv: memory may only be
+/// released after uv_close completes).
+struct RelayHandle {
+  uv_poll_t poll{};
+  int fd = -1;
+  std::uint16_t port = 0;
+  class Allocation* allocation = nullptr;
+  Worker* worker = nullptr;
+};
+
+class Allocation {
+ public:
+  ClientKey key;
+  stun::SocketAddress relay;       ///< the bound relay address
+  stun::SocketAddress advertised;  ///< what XOR-RELAYED-ADDRESS says (external-ip mapped)
+  RelayHandle* handle = nullptr;
+  std::uint64_t created_ms = 0;
+  std::uint64_t expires_ms = 0;
+  std::uint32_t lifetime_s = 0;
+  std::string user;
+  bool dont_fragment = false;
+
+  /// RFC 8656 §7.2: a retransmitted Allocate gets the same response again.
+  stun::TransactionId allocate_tid{};
+  std::vector<std::uint8_t> allocate_response;
+
+  std::vector<Permission> permissions;
+  std::vector<ChannelBinding> channels;
+  Traffic traffic;
+
+  int relay_fd() const { return handle->fd; }
+
+  bool has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const;
+  /// Installs or refreshes the permission for the peer's IP.
+  void permit(const stun::SocketAddress& peer, std::uint64_t expires_ms);
+  const ChannelBinding* channel_by_number(std::uint16_t number, std::uint64_t now_ms) const;
+  const ChannelBinding* channel_by_peer(const stun::SocketAddress& peer,
+                                        std::uint64_t now_ms) const;
+  /// Returns false when the number is bound to another peer or the peer to another number
+  /// (RFC 8656 §11.2: 400).
+  bool bind_channel(std::uint16_t number, const stun::SocketAddress& peer,
+                    std::uint64_t expires_ms);
+  /// Drops expired permissions and channels (RFC 8656 §9, §12).
+  void expire(std::uint64_t now_ms);
+};
+
+}  // namespace turn

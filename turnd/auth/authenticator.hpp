@@ -1,0 +1,53 @@
+// Long-term credential check of one request (RFC 8489 §9.2.4), with RFC 8489's
+// PASSWORD-ALGORITHMS, USERHASH and MESSAGE-INTEGRITY-SHA256 when the client offers them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "auth/nonce.hpp"
+#include "auth/user_db.hpp"
+#include "stun/message_view.hpp"
+
+namespace turn {
+
+struct AuthOutcome {
+  enum class Kind : std::uint8_t {
+    kOk,            ///< authenticated: sign the response with `key`
+    kChallenge,     ///< no credentials yet: 401 with REALM and NONCE
+    kStale,         ///< 438 with a fresh NONCE
+    kBadRequest,    ///< 400: credentials attributes missing or inconsistent
+    kUnauthorized,  ///< 401: unknown user or wrong integrity
+  };
+  Kind kind = Kind::kChallenge;
+  std::string user;
+  std::array<std::uint8_t, 32> key{};
+  std::size_t key_len = 0;
+  bool sha256 = false;      ///< the request used MESSAGE-INTEGRITY-SHA256
+  const char* reason = "";  ///< for the auth-failure log line
+
+  stun::Bytes key_bytes() const { return {key.data(), key_len}; }
+};
+
+class Authenticator {
+ public:
+  Authenticator(std::string realm, const NonceIssuer& nonces, std::shared_ptr<const UserDb> users);
+
+  AuthOutcome check(const stun::MessageView& request, const stun::SocketAddress& client,
+                    std::uint64_t now_s) const;
+
+  const std::string& realm() const { return realm_; }
+  const NonceIssuer& nonces() const { return nonces_; }
+  /// Replaces the user database (SIGHUP, db change); in-flight checks keep the old snapshot.
+  void set_users(std::shared_ptr<const UserDb> users) { users_.store(std::move(users)); }
+
+ private:
+  std::string realm_;
+  const NonceIssuer& nonces_;
+  std::atomic<std::shared_ptr<const UserDb>> users_;
+};
+
+}  // namespace turn

@@ -1,0 +1,90 @@
+#include "auth/user_db.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace turn {
+
+std::optional<stun::Md5Key> parse_hex_key(std::string_view text) {
+  if (text.size() != 34 || text.substr(0, 2) != "0x")
+    return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  stun::Md5Key key;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const int hi = nibble(text[2 + 2 * i]);
+    const int lo = nibble(text[3 + 2 * i]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    key[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return key;
+}
+
+void StaticUserDb::add(const std::string& name, const std::string& secret,
+                       const std::string& realm) {
+  realm_ = realm;
+  UserKeys keys;
+  if (auto hex = parse_hex_key(secret)) {
+    keys.md5 = *hex;
+  } else {
+    keys.md5 = stun::long_term_key_md5(name, realm, secret);
+    keys.sha256 = stun::long_term_key_sha256(name, realm, secret);
+  }
+  users_[name] = keys;
+  by_hash_[stun::userhash(name, realm)] = name;
+}
+
+std::shared_ptr<StaticUserDb> StaticUserDb::load(const Config& config) {
+  auto db = std::make_shared<StaticUserDb>();
+  db->realm_ = config.realm;
+  if (!config.userdb.empty()) {
+    std::ifstream in(config.userdb);
+    if (!in)
+      throw std::runtime_error(config.userdb + ": cannot read the user database");
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
+      if (line.empty() || line[0] == '#')
+        continue;
+      const auto colon = line.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        throw std::runtime_error(config.userdb + ":" + std::to_string(number) +
+                                 ": expected name:password or name:0xKEY");
+      }
+      db->add(line.substr(0, colon), line.substr(colon + 1), config.realm);
+    }
+  }
+  for (const auto& u : config.users)
+    db->add(u.name, u.secret, config.realm);
+  return db;
+}
+
+std::optional<UserKeys> StaticUserDb::find(std::string_view user, std::string_view realm) const {
+  if (realm != realm_)
+    return std::nullopt;
+  auto it = users_.find(user);
+  if (it == users_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> StaticUserDb::find_by_userhash(const stun::Userhash& hash,
+                                                          std::string_view realm) const {
+  if (realm != realm_)
+    return std::nullopt;
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+}  // namespace turn

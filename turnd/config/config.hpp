@@ -1,0 +1,93 @@
+// The immutable server configuration, with coturn's option names and defaults
+// (../shared/reference/anchors.md §2.3). Built once by config_loader, then shared read-only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stun/address.hpp"
+
+namespace turn {
+
+/// An inclusive address range from allowed-peer-ip / denied-peer-ip ("ip", "ip-ip" or "ip/len").
+struct AddressRange {
+  stun::SocketAddress first;
+  stun::SocketAddress last;
+  bool contains(const stun::SocketAddress& ip) const;
+  static std::optional<AddressRange> parse(const std::string& text);
+};
+
+/// external-ip: PUBLIC, or PUBLIC/PRIVATE mapping one relay address (RFC 8656 §3.8 NAT case).
+struct ExternalMapping {
+  stun::SocketAddress public_ip;
+  std::optional<stun::SocketAddress> private_ip;
+};
+
+/// A static user from `user=name:password` or `user=name:0x<md5 key hex>`.
+struct StaticUser {
+  std::string name;
+  std::string secret;  ///< password, or "0x" + 32 hex digits
+};
+
+struct Config {
+  // Listeners
+  std::uint16_t listening_port = 3478;
+  std::vector<stun::SocketAddress> listening_ips;  ///< empty: every local address
+  bool no_udp = false;
+  bool no_stun = false;
+  bool stun_only = false;
+
+  // Relay
+  std::vector<stun::SocketAddress> relay_ips;  ///< empty: the address the request reached
+  std::vector<ExternalMapping> external_ips;
+  std::uint16_t min_port = 49152;
+  std::uint16_t max_port = 65535;
+  unsigned relay_threads = 0;  ///< 0: one per CPU
+  bool no_udp_relay = false;
+
+  // Authentication
+  bool lt_cred_mech = true;
+  bool no_auth = false;
+  std::string realm = "turnd";
+  std::vector<StaticUser> users;
+  std::string userdb;  ///< flat file of user:password / user:0xkey lines
+  unsigned stale_nonce = 600;
+
+  // Lifetimes (seconds) and quotas
+  unsigned max_allocate_lifetime = 3600;
+  unsigned default_allocate_lifetime = 600;
+  unsigned channel_lifetime = 600;
+  unsigned permission_lifetime = 300;
+  unsigned user_quota = 0;   ///< allocations per user; 0 = unlimited
+  unsigned total_quota = 0;  ///< allocations in all; 0 = unlimited
+
+  // Peer policy
+  std::vector<AddressRange> allowed_peer_ips;
+  std::vector<AddressRange> denied_peer_ips;
+  bool allow_loopback_peers = false;
+  bool no_multicast_peers = true;
+
+  // STUN behaviour
+  bool fingerprint = false;
+  /// Accept RFC 5766 channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF.
+  /// On by default so RFC 5766 clients keep working (coturn 4.16+ made it opt-in).
+  bool rfc5766_channel_numbers = true;
+  std::uint16_t max_channel() const {
+    return rfc5766_channel_numbers ? stun::kMaxChannelRfc5766 : stun::kMaxChannel;
+  }
+  bool software_attribute = false;  ///< SOFTWARE only when configured (coturn 4.7+ default)
+  std::string software = "turnd";
+
+  // Logging and process
+  unsigned verbose = 0;  ///< 0 normal, 1 verbose, 2 Verbose
+  std::string log_file;  ///< empty: stdout
+  bool no_stdout_log = false;
+  std::string pidfile;
+
+  /// The source of each value, for --check-config and error messages ("file:line" or "cli").
+  std::string source;
+};
+
+}  // namespace turn

@@ -1,0 +1,252 @@
+#include "config/config_loader.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include "config/option_values.hpp"
+
+namespace turn {
+namespace {
+
+using Apply = std::function<void(Config&, const ConfigEntry&)>;
+
+enum class Pass : std::uint8_t { kLogging, kMain, kUsers };
+
+struct OptionSpec {
+  std::string_view name;
+  char short_name;
+  bool takes_value;  ///< false: a boolean flag that may still carry on/off
+  Pass pass;
+  Apply apply;
+};
+
+// Repeatable options append; every other option overwrites, so the command line (applied after
+// the file) wins.
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = {
+      // Listeners
+      {"listening-port", 'p', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.listening_port = parse_port(e); }},
+      {"listening-ip", 'L', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.listening_ips.push_back(parse_ip(e)); }},
+      {"no-udp", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_udp = parse_bool(e); }},
+      {"no-stun", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_stun = parse_bool(e); }},
+      {"stun-only", 'S', false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.stun_only = parse_bool(e); }},
+      // Relay
+      {"relay-ip", 'E', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.relay_ips.push_back(parse_ip(e)); }},
+      {"external-ip", 'X', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.external_ips.push_back(parse_external_ip(e)); }},
+      {"min-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.min_port = parse_port(e); }},
+      {"max-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.max_port = parse_port(e); }},
+      {"relay-threads", 'm', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.relay_threads = parse_uint(e, 0, 128); }},
+      {"no-udp-relay", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_udp_relay = parse_bool(e); }},
+      // Authentication
+      {"lt-cred-mech", 'a', false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.lt_cred_mech = parse_bool(e); }},
+      {"no-auth", 'z', false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_auth = parse_bool(e); }},
+      {"realm", 'r', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.realm = require_value(e); }},
+      {"user", 'u', true, Pass::kUsers,
+       [](Config& c, const ConfigEntry& e) { c.users.push_back(parse_user(e)); }},
+      {"userdb", 'b', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.userdb = require_value(e); }},
+      {"db", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.userdb = require_value(e); }},
+      {"stale-nonce", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) {
+         c.stale_nonce = e.has_value ? parse_uint(e, 1, 86400) : 600;
+       }},
+      // Lifetimes and quotas
+      {"max-allocate-lifetime", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.max_allocate_lifetime = parse_uint(e, 1, 86400); }},
+      {"channel-lifetime", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.channel_lifetime = parse_uint(e, 1, 86400); }},
+      {"permission-lifetime", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.permission_lifetime = parse_uint(e, 1, 86400); }},
+      {"user-quota", 'q', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.user_quota = parse_uint(e, 0, 1u << 30); }},
+      {"total-quota", 'Q', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.total_quota = parse_uint(e, 0, 1u << 30); }},
+      // Peer policy
+      {"allowed-peer-ip", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.allowed_peer_ips.push_back(parse_range(e)); }},
+      {"denied-peer-ip", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.denied_peer_ips.push_back(parse_range(e)); }},
+      {"allow-loopback-peers", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.allow_loopback_peers = parse_bool(e); }},
+      {"no-multicast-peers", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_multicast_peers = parse_bool(e); }},
+      // STUN behaviour
+      {"fingerprint", 'f', false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.fingerprint = parse_bool(e); }},
+      {"rfc5766-channel-numbers", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.rfc5766_channel_numbers = parse_bool(e); }},
+      {"software-attribute", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.software_attribute = parse_bool(e); }},
+      {"no-software-attribute", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.software_attribute = !parse_bool(e); }},
+      {"prod", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.software_attribute = !parse_bool(e); }},
+      // Logging and process
+      {"verbose", 'v', false, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.verbose = parse_bool(e) ? 1 : 0; }},
+      {"Verbose", 'V', false, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.verbose = parse_bool(e) ? 2 : 0; }},
+      {"log-file", 'l', true, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.log_file = require_value(e); }},
+      {"no-stdout-log", 0, false, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.no_stdout_log = parse_bool(e); }},
+      {"pidfile", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.pidfile = require_value(e); }},
+  };
+  return table;
+}
+
+const OptionSpec* find_option(std::string_view name) {
+  for (const auto& o : option_table()) {
+    if (o.name == name)
+      return &o;
+  }
+  return nullptr;
+}
+
+bool is_repeatable(std::string_view name) {
+  return name == "listening-ip" || name == "relay-ip" || name == "external-ip" || name == "user" ||
+         name == "allowed-peer-ip" || name == "denied-peer-ip";
+}
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos)
+    return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+}  // namespace
+
+bool parse_config_line(std::string_view line, const std::string& origin, ConfigEntry& out,
+                       std::vector<std::string>& warnings) {
+  std::string s = trim(line);
+  if (s.empty() || s[0] == '#')
+    return false;
+  if (s.back() == ';')
+    warnings.push_back(origin + ": line ends with ';' (ignored as part of it)");
+  // coturn: any run of ' ', '=' or TAB separates the name from the value.
+  const auto sep = s.find_first_of(" =\t");
+  out = ConfigEntry{};
+  out.origin = origin;
+  if (sep == std::string::npos) {
+    out.name = s;
+    return true;
+  }
+  out.name = s.substr(0, sep);
+  const auto value_start = s.find_first_not_of(" =\t", sep);
+  std::string value = value_start == std::string::npos ? "" : trim(s.substr(value_start));
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  out.value = value;
+  out.has_value = !value.empty();
+  return true;
+}
+
+std::vector<ConfigEntry> read_config_file(const std::string& path,
+                                          std::vector<std::string>& warnings) {
+  std::ifstream in(path);
+  if (!in)
+    throw ConfigError(path + ": cannot read the configuration file");
+  std::vector<ConfigEntry> entries;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    ConfigEntry e;
+    if (parse_config_line(line, path + ":" + std::to_string(number), e, warnings)) {
+      entries.push_back(std::move(e));
+    }
+  }
+  return entries;
+}
+
+Config apply_entries(const std::vector<ConfigEntry>& file_entries,
+                     const std::vector<ConfigEntry>& cli_entries,
+                     std::vector<std::string>& warnings) {
+  Config config;
+  // Repeatable options given on the command line replace the file's list.
+  std::map<std::string, bool> cli_repeatable;
+  for (const auto& e : cli_entries) {
+    if (is_repeatable(e.name))
+      cli_repeatable[e.name] = true;
+  }
+  for (Pass pass : {Pass::kLogging, Pass::kMain, Pass::kUsers}) {
+    for (const auto* entries : {&file_entries, &cli_entries}) {
+      const bool from_cli = entries == &cli_entries;
+      for (const auto& e : *entries) {
+        const OptionSpec* spec = find_option(e.name);
+        if (spec == nullptr) {
+          if (pass != Pass::kMain)
+            continue;
+          if (from_cli)
+            throw ConfigError(e.origin + ": unknown option '" + e.name + "'");
+          if (auto note = legacy_option_note(e.name)) {
+            warnings.push_back(e.origin + ": option '" + e.name + "' " + *note);
+          } else {
+            warnings.push_back(e.origin + ": unknown option '" + e.name + "' ignored");
+          }
+          continue;
+        }
+        if (spec->pass != pass)
+          continue;
+        if (!from_cli && cli_repeatable.count(e.name))
+          continue;
+        spec->apply(config, e);
+      }
+    }
+  }
+  validate(config);
+  return config;
+}
+
+std::vector<std::string> default_config_paths() {
+  std::vector<std::string> paths;
+  for (const char* dir : {"./", "./turnserver/", "./coturn/", "./etc/", "./etc/turnserver/",
+                          "./etc/coturn/", "../etc/", "../etc/turnserver/", "../etc/coturn/",
+                          "/etc/", "/etc/turnserver/", "/etc/coturn/", "/usr/local/etc/",
+                          "/usr/local/etc/turnserver/", "/usr/local/etc/coturn/"}) {
+    paths.push_back(std::string(dir) + "turnserver.conf");
+  }
+  return paths;
+}
+
+std::string_view embedded_default_config() {
+  return R"(# turnd embedded default configuration: a STUN server and a TURN relay on UDP 3478 on every
+# local address, long-term credentials in realm "turnd", relay ports 49152-65535, private and
+# special-purpose peers denied. Add users with user=name:password or userdb=FILE.
+listening-port=3478
+lt-cred-mech
+realm=turnd
+min-port=49152
+max-port=65535
+)";
+}
+
+std::vector<OptionInfo> known_options() {
+  std::vector<OptionInfo> out;
+  for (const auto& o : option_table())
+    out.push_back({o.name, o.short_name, o.takes_value});
+  for (const auto& name : legacy_option_names())
+    out.push_back({name, 0, true});
+  return out;
+}
+
+}  // namespace turn

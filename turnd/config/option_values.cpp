@@ -1,0 +1,287 @@
+#include "config/option_values.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace turn {
+namespace {
+
+[[noreturn]] void fail(const ConfigEntry& e, const std::string& why) {
+  throw ConfigError(e.origin + ": option '" + e.name + "': " + why);
+}
+
+/// Sets the low `bits` bits of an address (for "ip/len" ranges).
+stun::SocketAddress with_host_bits(stun::SocketAddress a, unsigned prefix, bool ones) {
+  const unsigned total = static_cast<unsigned>(a.ip_size()) * 8;
+  for (unsigned bit = prefix; bit < total; ++bit) {
+    const std::uint8_t mask = static_cast<std::uint8_t>(0x80u >> (bit % 8));
+    if (ones) {
+      a.ip[bit / 8] |= mask;
+    } else {
+      a.ip[bit / 8] &= static_cast<std::uint8_t>(~mask);
+    }
+  }
+  return a;
+}
+
+int compare_ip(const stun::SocketAddress& a, const stun::SocketAddress& b) {
+  return std::memcmp(a.ip.data(), b.ip.data(), a.ip_size());
+}
+
+}  // namespace
+
+bool AddressRange::contains(const stun::SocketAddress& ip) const {
+  if (ip.family != first.family)
+    return false;
+  return compare_ip(first, ip) <= 0 && compare_ip(ip, last) <= 0;
+}
+
+std::optional<AddressRange> AddressRange::parse(const std::string& text) {
+  if (const auto slash = text.find('/'); slash != std::string::npos) {
+    auto base = stun::SocketAddress::parse_ip(text.substr(0, slash));
+    unsigned prefix = 0;
+    const std::string len = text.substr(slash + 1);
+    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), prefix);
+    if (!base || ec != std::errc{} || end != len.data() + len.size() ||
+        prefix > base->ip_size() * 8) {
+      return std::nullopt;
+    }
+    return AddressRange{with_host_bits(*base, prefix, false), with_host_bits(*base, prefix, true)};
+  }
+  // "a-b": the dash is never part of an IPv4 or IPv6 literal.
+  if (const auto dash = text.find('-'); dash != std::string::npos) {
+    auto a = stun::SocketAddress::parse_ip(text.substr(0, dash));
+    auto b = stun::SocketAddress::parse_ip(text.substr(dash + 1));
+    if (!a || !b || a->family != b->family || compare_ip(*a, *b) > 0)
+      return std::nullopt;
+    return AddressRange{*a, *b};
+  }
+  auto a = stun::SocketAddress::parse_ip(text);
+  if (!a)
+    return std::nullopt;
+  return AddressRange{*a, *a};
+}
+
+bool parse_bool(const ConfigEntry& e) {
+  if (!e.has_value)
+    return true;  // a bare flag means "on"
+  static const char* const kTrue[] = {"on", "yes", "true", "1"};
+  static const char* const kFalse[] = {"off", "no", "false", "0"};
+  for (const char* t : kTrue) {
+    if (strcasecmp(e.value.c_str(), t) == 0)
+      return true;
+  }
+  for (const char* f : kFalse) {
+    if (strcasecmp(e.value.c_str(), f) == 0)
+      return false;
+  }
+  // coturn accepts any number; non-zero means on.
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(e.value.data(), e.value.data() + e.value.size(), n);
+  if (ec == std::errc{} && end == e.value.data() + e.value.size())
+    return n != 0;
+  fail(e, "expected on/off, yes/no, true/false or a number, got '" + e.value + "'");
+}
+
+unsigned parse_uint(const ConfigEntry& e, unsigned min, unsigned max) {
+  unsigned n = 0;
+  const std::string& v = require_value(e);
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size())
+    fail(e, "expected a number, got '" + v + "'");
+  if (n < min || n > max) {
+    fail(e, "value " + v + " out of range " + std::to_string(min) + "-" + std::to_string(max));
+  }
+  return n;
+}
+
+std::uint16_t parse_port(const ConfigEntry& e) {
+  return static_cast<std::uint16_t>(parse_uint(e, 1, 65535));
+}
+
+stun::SocketAddress parse_ip(const ConfigEntry& e) {
+  auto a = stun::SocketAddress::parse_ip(require_value(e));
+  if (!a)
+    fail(e, "'" + e.value + "' is not an IPv4 or IPv6 address");
+  return *a;
+}
+
+ExternalMapping parse_external_ip(const ConfigEntry& e) {
+  const std::string& v = require_value(e);
+  const auto slash = v.find('/');
+  auto pub = stun::SocketAddress::parse_ip(v.substr(0, slash));
+  if (!pub)
+    fail(e, "'" + v + "' is not PUBLIC or PUBLIC/PRIVATE addresses");
+  ExternalMapping m{*pub, std::nullopt};
+  if (slash != std::string::npos) {
+    auto priv = stun::SocketAddress::parse_ip(v.substr(slash + 1));
+    if (!priv || priv->family != pub->family)
+      fail(e, "'" + v + "': bad PRIVATE address");
+    m.private_ip = *priv;
+  }
+  return m;
+}
+
+StaticUser parse_user(const ConfigEntry& e) {
+  const std::string& v = require_value(e);
+  const auto colon = v.find(':');
+  if (colon == std::string::npos || colon == 0)
+    fail(e, "expected name:password or name:0xKEY");
+  StaticUser u{v.substr(0, colon), v.substr(colon + 1)};
+  if (u.secret.rfind("0x", 0) == 0 && u.secret.size() != 34) {
+    fail(e, "a 0x key must have 32 hex digits (MD5 of user:realm:password)");
+  }
+  return u;
+}
+
+AddressRange parse_range(const ConfigEntry& e) {
+  auto r = AddressRange::parse(require_value(e));
+  if (!r)
+    fail(e, "'" + e.value + "' is not an address, range (a-b) or prefix (a/len)");
+  return *r;
+}
+
+const std::string& require_value(const ConfigEntry& e) {
+  if (!e.has_value)
+    fail(e, "needs a value");
+  return e.value;
+}
+
+void validate(const Config& c) {
+  if (c.min_port > c.max_port) {
+    throw ConfigError("configuration: min-port " + std::to_string(c.min_port) +
+                      " is above max-port " + std::to_string(c.max_port));
+  }
+  if (c.lt_cred_mech && c.no_auth) {
+    throw ConfigError("configuration: lt-cred-mech and no-auth exclude each other");
+  }
+}
+
+const std::vector<std::string_view>& legacy_option_names() {
+  // coturn 4.6-4.17 names turnd accepts without acting on them yet (issue: coturn drop-in).
+  static const std::vector<std::string_view> names = {"tls-listening-port",
+                                                      "alt-listening-port",
+                                                      "alt-tls-listening-port",
+                                                      "no-tcp",
+                                                      "no-tls",
+                                                      "no-dtls",
+                                                      "dtls",
+                                                      "aux-server",
+                                                      "udp-self-balance",
+                                                      "listening-device",
+                                                      "relay-device",
+                                                      "no-tcp-relay",
+                                                      "allocation-default-address-family",
+                                                      "keep-address-family",
+                                                      "server-relay",
+                                                      "mobility",
+                                                      "ne",
+                                                      "use-auth-secret",
+                                                      "static-auth-secret",
+                                                      "rest-api-separator",
+                                                      "secure-stun",
+                                                      "server-name",
+                                                      "check-origin-consistency",
+                                                      "no-auth-pings",
+                                                      "no-dynamic-ip-list",
+                                                      "no-dynamic-realms",
+                                                      "oauth",
+                                                      "secret-ts-exp-time",
+                                                      "redis-userdb",
+                                                      "psql-userdb",
+                                                      "sql-userdb",
+                                                      "mysql-userdb",
+                                                      "mongo-userdb",
+                                                      "redis-statsdb",
+                                                      "secret-key-file",
+                                                      "max-bps",
+                                                      "bps-capacity",
+                                                      "max-allocate-timeout",
+                                                      "no-loopback-peers",
+                                                      "cert",
+                                                      "pkey",
+                                                      "pkey-pwd",
+                                                      "cipher-list",
+                                                      "CA-file",
+                                                      "ec-curve-name",
+                                                      "dh-file",
+                                                      "no-tlsv1",
+                                                      "no-tlsv1_1",
+                                                      "no-tlsv1_2",
+                                                      "tlsv1",
+                                                      "tlsv1_1",
+                                                      "dh566",
+                                                      "dh1066",
+                                                      "no-sslv2",
+                                                      "no-sslv3",
+                                                      "no-rfc5780",
+                                                      "rfc5780",
+                                                      "no-stun-backward-compatibility",
+                                                      "stun-backward-compatibility",
+                                                      "rfc3489-compatibility",
+                                                      "response-origin-only-with-rfc5780",
+                                                      "log-binding",
+                                                      "alternate-server",
+                                                      "tls-alternate-server",
+                                                      "udp-alternate-server",
+                                                      "tcp-alternate-server",
+                                                      "syslog",
+                                                      "syslog-facility",
+                                                      "simple-log",
+                                                      "new-log-timestamp",
+                                                      "new-log-timestamp-format",
+                                                      "log-min-level",
+                                                      "daemon",
+                                                      "proc-user",
+                                                      "proc-group",
+                                                      "no-cli",
+                                                      "cli-ip",
+                                                      "cli-port",
+                                                      "cli-password",
+                                                      "cli-max-output-sessions",
+                                                      "cli",
+                                                      "web-admin",
+                                                      "web-admin-ip",
+                                                      "web-admin-port",
+                                                      "web-admin-listen-on-workers",
+                                                      "acme-redirect",
+                                                      "prometheus",
+                                                      "prometheus-port",
+                                                      "prometheus-username-labels",
+                                                      "prometheus-address",
+                                                      "prometheus-path",
+                                                      "prometheus-tls",
+                                                      "prometheus-cert",
+                                                      "prometheus-key",
+                                                      "respond-http-unsupported",
+                                                      "raw-public-keys",
+                                                      "drain-min-allocations",
+                                                      "cpus",
+                                                      "sock-buf-size",
+                                                      "drop-invalid-packets",
+                                                      "drop-invalid-packets-log",
+                                                      "include-reason-string",
+                                                      "udp-recvmmsg",
+                                                      "udp-recvmmsg-log",
+                                                      "udp-sendmmsg-log",
+                                                      "udp-gso",
+                                                      "multiplex-peer",
+                                                      "multiplex-peer-port",
+                                                      "multiplex-peer-max-peers",
+                                                      "unauthorized-ratelimit",
+                                                      "unauthorized-ratelimit-rps",
+                                                      "stateless-nonce",
+                                                      "stateless-nonce-secret",
+                                                      "tcp-proxy-port"};
+  return names;
+}
+
+std::optional<std::string> legacy_option_note(std::string_view name) {
+  for (auto n : legacy_option_names()) {
+    if (n == name)
+      return std::string("is accepted but not acted on by this turnd version");
+  }
+  return std::nullopt;
+}
+
+}  // namespace turn

@@ -1,0 +1,31 @@
+// Value parsers for configuration options. Each throws ConfigError naming the entry's origin
+// (file:line) and option on a bad value.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/config_loader.hpp"
+
+namespace turn {
+
+bool parse_bool(const ConfigEntry& e);
+std::uint16_t parse_port(const ConfigEntry& e);
+unsigned parse_uint(const ConfigEntry& e, unsigned min, unsigned max);
+stun::SocketAddress parse_ip(const ConfigEntry& e);
+ExternalMapping parse_external_ip(const ConfigEntry& e);
+StaticUser parse_user(const ConfigEntry& e);
+AddressRange parse_range(const ConfigEntry& e);
+const std::string& require_value(const ConfigEntry& e);
+
+/// Cross-option checks (port range order, ...); throws ConfigError.
+void validate(const Config& c);
+
+/// For a coturn option turnd accepts but does not act on (yet), what it does instead.
+std::optional<std::string> legacy_option_note(std::string_view name);
+const std::vector<std::string_view>& legacy_option_names();
+
+}  // namespace turn

@@ -1,0 +1,31 @@
+// ChannelBind (RFC 8656 §11): binds a channel number to a peer and refreshes its permission.
+#include "handlers/peer_check.hpp"
+#include "stun/channel_data.hpp"
+
+namespace turn {
+
+void handle_channel_bind(Request& r) {
+  Allocation* a = owned_allocation(r);
+  if (a == nullptr)
+    return;
+  auto channel = r.msg.get(stun::attr::kChannelNumber);
+  auto peer_ref = r.msg.find(stun::AttrType::kXorPeerAddress);
+  if (!channel || !peer_ref || !stun::is_valid_channel(*channel, r.shared().config.max_channel())) {
+    send_error(r, 400, "Bad Request");
+    return;
+  }
+  auto peer = accepted_peer(r, *a, *peer_ref);
+  if (!peer)
+    return;
+  const Config& config = r.shared().config;
+  const std::uint64_t now = r.now_ms();
+  // RFC 8656 §11.2: a number bound to another peer, or a peer bound to another number: 400.
+  if (!a->bind_channel(*channel, *peer, now + std::uint64_t{config.channel_lifetime} * 1000)) {
+    send_error(r, 400, "Bad Request");
+    return;
+  }
+  a->permit(*peer, now + std::uint64_t{config.permission_lifetime} * 1000);
+  Response(r, stun::Class::kSuccess).send();
+}
+
+}  // namespace turn

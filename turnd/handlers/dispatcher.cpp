@@ -1,0 +1,142 @@
+#include "handlers/dispatcher.hpp"
+
+#include <ctime>
+
+#include "handlers/request.hpp"
+#include "relay/relay_path.hpp"
+#include "stun/demux.hpp"
+#include "stun/integrity.hpp"
+#include "util/log.hpp"
+
+namespace turn {
+namespace {
+
+bool is_turn_method(stun::Method m) {
+  return m == stun::Method::kAllocate || m == stun::Method::kRefresh ||
+         m == stun::Method::kCreatePermission || m == stun::Method::kChannelBind;
+}
+
+void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
+  // One stable line per failure; conf/fail2ban matches "auth failure from <HOST>".
+  if (!log::enabled(log::Level::kWarning))
+    return;
+  auto realm = r.msg.get(stun::attr::kRealm);
+  log::warning("auth failure from " + r.client().ip_string() + " port " +
+               std::to_string(r.client().port) + " transport=UDP user=\"" + outcome.user +
+               "\" realm=\"" + std::string(realm ? *realm : "") + "\" reason=\"" + outcome.reason +
+               "\"");
+}
+
+/// RFC 8489 §9.2.4. Returns true when the request may proceed.
+bool authenticate(Request& r) {
+  const Config& config = r.shared().config;
+  if (config.no_auth) {
+    r.auth.kind = AuthOutcome::Kind::kOk;
+    return true;
+  }
+  r.auth = r.shared().auth.check(r.msg, r.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  switch (r.auth.kind) {
+    case AuthOutcome::Kind::kOk:
+      return true;
+    case AuthOutcome::Kind::kChallenge:
+      send_challenge(r, 401);
+      return false;
+    case AuthOutcome::Kind::kStale:
+      send_challenge(r, 438);
+      return false;
+    case AuthOutcome::Kind::kBadRequest:
+      WorkerStats::add(r.worker.counters().auth_failures);
+      log_auth_failure(r, r.auth);
+      r.auth = AuthOutcome{};
+      send_error(r, 400, "Bad Request");
+      return false;
+    case AuthOutcome::Kind::kUnauthorized:
+      WorkerStats::add(r.worker.counters().auth_failures);
+      log_auth_failure(r, r.auth);
+      send_challenge(r, 401);
+      return false;
+  }
+  return false;
+}
+
+void handle_request(Worker& worker, const ClientKey& key, const stun::MessageView& msg) {
+  Request r{worker, key, msg, {}};
+  const Config& config = worker.shared().config;
+  const stun::Method method = msg.method();
+  if (method == stun::Method::kBinding) {
+    if (config.no_stun)
+      return;
+    handle_binding(r);
+    return;
+  }
+  if (!is_turn_method(method) || config.stun_only || msg.is_classic()) {
+    send_error(r, 400, "Bad Request");  // unknown method, or TURN disabled
+    return;
+  }
+  if (!authenticate(r))
+    return;
+  if (!msg.unknown_required().empty()) {
+    send_unknown_attributes(r);
+    return;
+  }
+  switch (method) {
+    case stun::Method::kAllocate:
+      handle_allocate(r);
+      break;
+    case stun::Method::kRefresh:
+      handle_refresh(r);
+      break;
+    case stun::Method::kCreatePermission:
+      handle_create_permission(r);
+      break;
+    case stun::Method::kChannelBind:
+      handle_channel_bind(r);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void on_client_datagram(Worker& worker, const ClientKey& key, stun::Bytes data) {
+  WorkerStats& stats = worker.counters();
+  if (data.empty()) {
+    WorkerStats::add(stats.malformed_packets);
+    return;
+  }
+  // RFC 7983 gives ChannelData 64-79; RFC 5766 channel numbers reach first byte 127.
+  if (data[0] >= 0x40 && data[0] <= (worker.shared().config.max_channel() >> 8)) {
+    on_client_channel_data(worker, key, data);
+    return;
+  }
+  switch (stun::classify(data[0])) {
+    case stun::PacketKind::kStun:
+      break;
+    default:
+      WorkerStats::add(stats.unknown_packets);
+      return;
+  }
+  auto msg = stun::MessageView::parse(data);
+  // RFC 8489 §7.3: a FINGERPRINT that does not match means "not STUN": drop silently.
+  if (!msg || (msg->fingerprint_offset() && !stun::verify_fingerprint(*msg))) {
+    WorkerStats::add(stats.malformed_packets);
+    return;
+  }
+  switch (msg->message_class()) {
+    case stun::Class::kRequest:
+      handle_request(worker, key, *msg);
+      return;
+    case stun::Class::kIndication:
+      // Send is the only indication a client sends that needs work; Binding indications are
+      // keepalives (RFC 8489 §6.3.2).
+      if (msg->method() == stun::Method::kSend)
+        on_send_indication(worker, key, *msg);
+      return;
+    default:
+      WorkerStats::add(stats.malformed_packets);  // responses are never sent to a server
+      return;
+  }
+}
+
+}  // namespace turn

@@ -1,0 +1,31 @@
+#include "handlers/peer_check.hpp"
+
+#include "util/log.hpp"
+
+namespace turn {
+
+std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a,
+                                                 const stun::AttributeRef& ref) {
+  auto peer = r.msg.decode(stun::attr::kXorPeerAddress, ref);
+  if (!peer) {
+    send_error(r, 400, "Bad Request");
+    return std::nullopt;
+  }
+  const stun::SocketAddress canonical = peer->unmapped();
+  if (canonical.family != a.relay.family) {
+    send_error(r, 443, "Peer Address Family Mismatch");
+    return std::nullopt;
+  }
+  if (!r.shared().policy.allowed(canonical)) {
+    WorkerStats::add(r.worker.counters().peer_denied);
+    if (log::enabled(log::Level::kInfo)) {
+      log::info("peer denied: client=" + r.client().to_string() + " user=" + a.user +
+                " peer=" + canonical.to_string());
+    }
+    send_error(r, 403, "Forbidden");
+    return std::nullopt;
+  }
+  return canonical;
+}
+
+}  // namespace turn

@@ -1,0 +1,62 @@
+// What a handler gets for one request, and how it answers.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "auth/authenticator.hpp"
+#include "stun/builder.hpp"
+#include "stun/message_view.hpp"
+#include "worker/worker.hpp"
+
+namespace turn {
+
+struct Request {
+  Worker& worker;
+  const ClientKey& key;
+  const stun::MessageView& msg;
+  AuthOutcome auth;  ///< kOk with an empty key when authentication is off or not required
+
+  const stun::SocketAddress& client() const { return key.client; }
+  SharedState& shared() const { return worker.shared(); }
+  std::uint64_t now_ms() const { return worker.now_ms(); }
+};
+
+/// A response being built in the worker's transmit buffer.
+class Response {
+ public:
+  Response(Request& request, stun::Class cls);
+  stun::MessageBuilder& builder() { return builder_; }
+  /// Adds SOFTWARE (if configured), MESSAGE-INTEGRITY(-SHA256) when the request authenticated,
+  /// FINGERPRINT when the request had one or `fingerprint` is set (RFC 8489 §14.7), and sends.
+  /// Returns the bytes sent (valid until the next response).
+  stun::Bytes send();
+
+ private:
+  Request& request_;
+  stun::MessageBuilder builder_;
+};
+
+/// An error response (RFC 8489 §14.8), signed when the request authenticated.
+void send_error(Request& request, std::uint16_t code, std::string_view reason);
+/// 420 with the unknown comprehension-required attributes (RFC 8489 §6.3.1.1).
+void send_unknown_attributes(Request& request);
+/// 401 or 438 with REALM, a fresh NONCE and PASSWORD-ALGORITHMS (RFC 8489 §9.2.4); unsigned.
+void send_challenge(Request& request, std::uint16_t code);
+
+/// The allocation of the request's 5-tuple, checked for RFC 8656 §5's rule that later requests
+/// use the same credentials (else 441). Sends 437/441 and returns nullptr when it fails.
+Allocation* owned_allocation(Request& request);
+
+/// RFC 8656 §7.2/§8: the lifetime granted for a requested one (default 600 s, capped by
+/// max-allocate-lifetime; a shorter request gets the default).
+std::uint32_t negotiate_lifetime(const Config& config, std::optional<std::uint32_t> requested);
+
+// One handler per TURN/STUN method (RFC 8489 §6, RFC 8656 §7-§11).
+void handle_binding(Request& request);
+void handle_allocate(Request& request);
+void handle_refresh(Request& request);
+void handle_create_permission(Request& request);
+void handle_channel_bind(Request& request);
+
+}  // namespace turn

@@ -1,0 +1,96 @@
+#include <algorithm>
+
+#include "handlers/request.hpp"
+#include "util/log.hpp"
+
+namespace turn {
+
+Response::Response(Request& request, stun::Class cls)
+    : request_(request),
+      builder_(stun::MessageBuilder::response_to(request.worker.tx_buffer(), request.msg, cls)) {}
+
+stun::Bytes Response::send() {
+  const Config& config = request_.shared().config;
+  if (config.software_attribute)
+    builder_.add(stun::attr::kSoftware, config.software);
+  const AuthOutcome& auth = request_.auth;
+  if (auth.kind == AuthOutcome::Kind::kOk && auth.key_len != 0) {
+    // RFC 8489 §9.2.4: answer with the integrity attribute the request used.
+    if (auth.sha256) {
+      builder_.add_integrity_sha256(auth.key_bytes());
+    } else {
+      builder_.add_integrity_sha1(auth.key_bytes());
+    }
+  }
+  if (config.fingerprint || request_.msg.fingerprint_offset())
+    builder_.add_fingerprint();
+  auto bytes = builder_.finish();
+  if (!bytes) {
+    log::error(std::string("cannot build response: ") +
+               std::string(stun::to_string(bytes.error())));
+    return {};
+  }
+  const iovec piece{const_cast<std::uint8_t*>(bytes->data()), bytes->size()};
+  request_.worker.send_to_client(request_.key, {&piece, 1});
+  return *bytes;
+}
+
+void send_error(Request& request, std::uint16_t code, std::string_view reason) {
+  WorkerStats::add(request.worker.counters().error_responses);
+  if (log::enabled(log::Level::kVerbose)) {
+    log::write(log::Level::kVerbose, "error " + std::to_string(code) + " to " +
+                                         request.client().to_string() + " for " +
+                                         std::string(stun::method_name(request.msg.method())));
+  }
+  Response r(request, stun::Class::kError);
+  r.builder().add(stun::attr::kErrorCode, {code, reason});
+  r.send();
+}
+
+void send_unknown_attributes(Request& request) {
+  WorkerStats::add(request.worker.counters().error_responses);
+  Response r(request, stun::Class::kError);
+  r.builder().add(stun::attr::kErrorCode, {420, "Unknown Attribute"});
+  r.builder().add(stun::attr::kUnknownAttributes, request.msg.unknown_required());
+  r.send();
+}
+
+void send_challenge(Request& request, std::uint16_t code) {
+  WorkerStats::add(request.worker.counters().error_responses);
+  SharedState& shared = request.shared();
+  const std::string nonce =
+      shared.nonces.issue(request.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  request.auth = AuthOutcome{};  // challenges are never signed
+  Response r(request, stun::Class::kError);
+  r.builder().add(stun::attr::kErrorCode, {code, code == 438 ? "Stale Nonce" : "Unauthorized"});
+  r.builder().add(stun::attr::kRealm, shared.config.realm);
+  r.builder().add(stun::attr::kNonce, nonce);
+  stun::codec::PasswordAlgorithms::Value algorithms;
+  algorithms.push({stun::kPasswordAlgorithmMd5, {}});
+  algorithms.push({stun::kPasswordAlgorithmSha256, {}});
+  r.builder().add(stun::attr::kPasswordAlgorithms, algorithms);
+  r.send();
+}
+
+Allocation* owned_allocation(Request& request) {
+  Allocation* a = request.worker.find_allocation(request.key);
+  if (a == nullptr) {
+    send_error(request, 437, "Allocation Mismatch");
+    return nullptr;
+  }
+  if (a->user != request.auth.user) {
+    send_error(request, 441, "Wrong Credentials");
+    return nullptr;
+  }
+  return a;
+}
+
+std::uint32_t negotiate_lifetime(const Config& config, std::optional<std::uint32_t> requested) {
+  const std::uint32_t max = config.max_allocate_lifetime;
+  const std::uint32_t fallback = std::min(config.default_allocate_lifetime, max);
+  if (!requested)
+    return fallback;
+  return std::clamp(*requested, fallback, max);
+}
+
+}  // namespace turn

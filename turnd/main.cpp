@@ -1,0 +1,107 @@
+// turnd: command line and configuration file into a Config, then Server::run(). No logic here.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "config/config_loader.hpp"
+#include "server.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+struct CommandLine {
+  std::string config_file;
+  bool no_config = false;
+  bool check_config = false;
+  std::vector<turn::ConfigEntry> entries;
+};
+
+/// Registers every known option with CLI11 under coturn's long and short names; values are
+/// collected in order and applied by the same code as the file's.
+void register_options(CLI::App& app, CommandLine& cl) {
+  app.add_option("-c", cl.config_file, "configuration file (default: search turnserver.conf)");
+  app.add_flag("-n", cl.no_config, "use no configuration file");
+  app.add_flag("--check-config", cl.check_config,
+               "print the effective configuration and exit (non-zero on any error)");
+  for (const auto& o : turn::known_options()) {
+    std::string names = "--" + std::string(o.name);
+    if (o.short_name != 0 && o.short_name != 'c' && o.short_name != 'n') {
+      names += ",-" + std::string(1, o.short_name);
+    }
+    const std::string name(o.name);
+    auto* opt = app.add_option_function<std::string>(
+        names,
+        [&cl, name](const std::string& v) {
+          cl.entries.push_back({name, v, !v.empty(), "command line"});
+        },
+        "coturn option " + name);
+    if (!o.takes_value)
+      opt->expected(0, 1)->default_str("");
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+}
+
+std::string find_config_file(const CommandLine& cl) {
+  if (cl.no_config)
+    return {};
+  if (!cl.config_file.empty())
+    return cl.config_file;
+  for (const auto& p : turn::default_config_paths()) {
+    if (std::filesystem::exists(p))
+      return p;
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"turnd: TURN/STUN relay server, a drop-in for coturn's turnserver"};
+  CommandLine cl;
+  register_options(app, cl);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    std::vector<std::string> warnings;
+    const std::string file = find_config_file(cl);
+    std::vector<turn::ConfigEntry> file_entries;
+    if (!file.empty()) {
+      file_entries = turn::read_config_file(file, warnings);
+    } else if (!cl.no_config) {
+      std::size_t line_no = 0;
+      std::string_view text = turn::embedded_default_config();
+      while (!text.empty()) {
+        const auto nl = text.find('\n');
+        turn::ConfigEntry e;
+        if (turn::parse_config_line(text.substr(0, nl), "embedded:" + std::to_string(++line_no), e,
+                                    warnings)) {
+          file_entries.push_back(e);
+        }
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+      }
+    }
+    turn::Config config = turn::apply_entries(file_entries, cl.entries, warnings);
+    turn::log::set_level(config.verbose >= 2   ? turn::log::Level::kDebug
+                         : config.verbose == 1 ? turn::log::Level::kVerbose
+                                               : turn::log::Level::kInfo);
+    if (!turn::log::open(config.log_file, !config.no_stdout_log)) {
+      throw turn::ConfigError("log-file: cannot open " + config.log_file);
+    }
+    turn::log::info("configuration: " + (file.empty() ? std::string("embedded default") : file));
+    for (const auto& w : warnings)
+      turn::log::warning(w);
+    if (cl.check_config) {
+      std::cout << "configuration OK (" << (file.empty() ? "embedded default" : file) << ")\n";
+      return 0;
+    }
+    turn::Server server(std::move(config));
+    return server.run();
+  } catch (const turn::ConfigError& e) {
+    std::fprintf(stderr, "turnd: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "turnd: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,129 @@
+#include "net/port_pool.hpp"
+
+#include <openssl/rand.h>
+
+namespace turn {
+namespace {
+
+std::uint64_t random_u64() {
+  std::uint64_t v = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v)) != 1) {
+    v = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+  }
+  return v;
+}
+
+}  // namespace
+
+PortPool::PortPool(std::uint16_t min_port, std::uint16_t max_port)
+    : min_(min_port), max_(max_port), position_(65536, -1), rng_(random_u64()) {
+  for (std::uint32_t p = min_port; p <= max_port; ++p) {
+    position_[p] = static_cast<std::int32_t>(free_.size());
+    free_.push_back(static_cast<std::uint16_t>(p));
+  }
+}
+
+void PortPool::remove_locked(std::uint16_t port) {
+  const std::int32_t at = position_[port];
+  const std::uint16_t last = free_.back();
+  free_[static_cast<std::size_t>(at)] = last;
+  position_[last] = at;
+  free_.pop_back();
+  position_[port] = -1;
+}
+
+bool PortPool::is_free_locked(std::uint16_t port) const {
+  return position_[port] >= 0;
+}
+
+std::optional<std::uint16_t> PortPool::take() {
+  std::lock_guard lock(mu_);
+  if (free_.empty())
+    return std::nullopt;
+  const auto port = free_[std::uniform_int_distribution<std::size_t>(0, free_.size() - 1)(rng_)];
+  remove_locked(port);
+  return port;
+}
+
+std::optional<std::uint16_t> PortPool::take_even(bool reserve_next) {
+  std::lock_guard lock(mu_);
+  // Random probes first, then a scan from a random point, so a fragmented pool still succeeds.
+  auto fits = [&](std::uint16_t p) {
+    return p % 2 == 0 && (!reserve_next || (p < max_ && is_free_locked(p + 1)));
+  };
+  if (free_.empty())
+    return std::nullopt;
+  std::uniform_int_distribution<std::size_t> pick(0, free_.size() - 1);
+  for (int i = 0; i < 32; ++i) {
+    const auto p = free_[pick(rng_)];
+    if (fits(p)) {
+      remove_locked(p);
+      if (reserve_next)
+        remove_locked(p + 1);
+      return p;
+    }
+  }
+  const std::size_t start = pick(rng_);
+  for (std::size_t i = 0; i < free_.size(); ++i) {
+    const auto p = free_[(start + i) % free_.size()];
+    if (fits(p)) {
+      remove_locked(p);
+      if (reserve_next)
+        remove_locked(p + 1);
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+void PortPool::put(std::uint16_t port) {
+  std::lock_guard lock(mu_);
+  if (port < min_ || port > max_ || is_free_locked(port))
+    return;
+  position_[port] = static_cast<std::int32_t>(free_.size());
+  free_.push_back(port);
+}
+
+std::size_t PortPool::available() const {
+  std::lock_guard lock(mu_);
+  return free_.size();
+}
+
+std::uint64_t PortPool::reserve(std::uint16_t port, std::uint64_t expires_s) {
+  std::lock_guard lock(mu_);
+  std::uint64_t token = 0;
+  do {
+    token = random_u64();
+  } while (token == 0 || reservations_.count(token) != 0);
+  reservations_[token] = {port, expires_s};
+  return token;
+}
+
+std::optional<std::uint16_t> PortPool::claim(std::uint64_t token, std::uint64_t now_s) {
+  std::lock_guard lock(mu_);
+  auto it = reservations_.find(token);
+  if (it == reservations_.end() || it->second.expires_s < now_s)
+    return std::nullopt;
+  const auto port = it->second.port;
+  reservations_.erase(it);
+  return port;
+}
+
+void PortPool::expire_reservations(std::uint64_t now_s) {
+  std::vector<std::uint16_t> freed;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = reservations_.begin(); it != reservations_.end();) {
+      if (it->second.expires_s < now_s) {
+        freed.push_back(it->second.port);
+        it = reservations_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto p : freed)
+    put(p);
+}
+
+}  // namespace turn

@@ -1,0 +1,50 @@
+// The relay port range (min-port..max-port), shared by all workers. Touched only when an
+// allocation is created or freed, never per packet, so a mutex is cheap here.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+namespace turn {
+
+class PortPool {
+ public:
+  PortPool(std::uint16_t min_port, std::uint16_t max_port);
+
+  /// A port drawn uniformly at random from the free ones (CVE-2025-69217: unpredictable ports).
+  std::optional<std::uint16_t> take();
+  /// An even port; with `reserve_next`, port+1 is taken too (RFC 8656 §7.2 EVEN-PORT R bit).
+  std::optional<std::uint16_t> take_even(bool reserve_next);
+  /// Returns a port to the pool. Ports outside the range are ignored.
+  void put(std::uint16_t port);
+  std::size_t available() const;
+
+  /// RFC 8656 §7.2: keeps `port` aside under a random token until `expires_s`.
+  std::uint64_t reserve(std::uint16_t port, std::uint64_t expires_s);
+  /// The port held for `token`, which is consumed; nullopt for an unknown or expired token.
+  std::optional<std::uint16_t> claim(std::uint64_t token, std::uint64_t now_s);
+  /// Frees reservations that expired.
+  void expire_reservations(std::uint64_t now_s);
+
+ private:
+  void remove_locked(std::uint16_t port);
+  bool is_free_locked(std::uint16_t port) const;
+
+  mutable std::mutex mu_;
+  std::uint16_t min_;
+  std::uint16_t max_;
+  std::vector<std::uint16_t> free_;
+  std::vector<std::int32_t> position_;  ///< index in free_, or -1 when taken
+  std::mt19937_64 rng_;
+  struct Reservation {
+    std::uint16_t port;
+    std::uint64_t expires_s;
+  };
+  std::unordered_map<std::uint64_t, Reservation> reservations_;
+};
+
+}  // namespace turn

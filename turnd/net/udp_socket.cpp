@@ -1,0 +1,57 @@
+#include "net/udp_socket.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace turn {
+
+int open_udp_socket(const stun::SocketAddress& local, bool reuseport, std::string& error) {
+  const int domain = local.is_v4() ? AF_INET : AF_INET6;
+  const int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return -errno;
+  }
+  const int one = 1;
+  if (reuseport) {
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  }
+  if (!local.is_v4()) {
+    // A socket on an IPv6 address serves IPv6 only; IPv4 has its own sockets.
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  sockaddr_storage ss;
+  const socklen_t len = local.to_sockaddr(ss);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    const int err = errno;
+    error = std::strerror(err);
+    ::close(fd);
+    return -err;
+  }
+  return fd;
+}
+
+stun::SocketAddress local_address_of(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  return stun::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss))
+      .value_or(stun::SocketAddress{});
+}
+
+void set_dont_fragment(int fd, bool v6) {
+  const int mode = IP_PMTUDISC_DO;
+  if (v6) {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode));
+  } else {
+    ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode));
+  }
+}
+
+}  // namespace turn

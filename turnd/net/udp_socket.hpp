@@ -1,0 +1,21 @@
+// Non-blocking UDP sockets bound to one local address.
+#pragma once
+
+#include <string>
+
+#include "stun/address.hpp"
+
+namespace turn {
+
+/// Opens a non-blocking UDP socket bound to `local`. With `reuseport`, joins the SO_REUSEPORT
+/// group of that address so each worker gets its own socket and the kernel hashes clients across
+/// them. Returns the fd, or -errno (and a message in `error`).
+int open_udp_socket(const stun::SocketAddress& local, bool reuseport, std::string& error);
+
+/// The address a socket is bound to (to learn a kernel-chosen port).
+stun::SocketAddress local_address_of(int fd);
+
+/// RFC 8656 §7.2 DONT-FRAGMENT: set DF on datagrams sent to peers.
+void set_dont_fragment(int fd, bool v6);
+
+}  // namespace turn

@@ -1,0 +1,20 @@
+// The per-packet relay path (RFC 8656 §10-§12). No allocation, no lock, no copy of the payload:
+// headers go out as separate iovecs in front of the payload, which stays in the receive buffer.
+#pragma once
+
+#include "stun/bytes.hpp"
+#include "stun/message_view.hpp"
+#include "worker/worker.hpp"
+
+namespace turn {
+
+/// ChannelData from a client: to the channel's peer (RFC 8656 §12.6).
+void on_client_channel_data(Worker& worker, const ClientKey& key, stun::Bytes data);
+/// Send indication from a client: DATA to XOR-PEER-ADDRESS (RFC 8656 §10.2).
+void on_send_indication(Worker& worker, const ClientKey& key, const stun::MessageView& msg);
+/// A datagram from a peer to a relay address: ChannelData if a channel is bound to the peer,
+/// else a Data indication if the peer's IP has a permission, else dropped (RFC 8656 §10.3, §12.7).
+void on_peer_datagram(Worker& worker, Allocation& allocation, const stun::SocketAddress& peer,
+                      stun::Bytes data);
+
+}  // namespace turn

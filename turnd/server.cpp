@@ -1,0 +1,143 @@
+#include "server.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "auth/user_db.hpp"
+#include "net/local_addresses.hpp"
+#include "net/udp_socket.hpp"
+#include "util/log.hpp"
+
+namespace turn {
+namespace {
+
+unsigned workers_for(const Config& c) {
+  if (c.relay_threads != 0)
+    return c.relay_threads;
+  const unsigned cpus = std::thread::hardware_concurrency();
+  return cpus == 0 ? 1 : cpus;
+}
+
+std::vector<stun::SocketAddress> listen_addresses(const Config& c) {
+  std::vector<stun::SocketAddress> ips =
+      c.listening_ips.empty() ? local_addresses() : c.listening_ips;
+  if (ips.empty())
+    throw std::runtime_error("no local address to listen on");
+  return ips;
+}
+
+}  // namespace
+
+Server::Server(Config config) : config_(std::move(config)) {
+  const unsigned n = workers_for(config_);
+  const auto ips = listen_addresses(config_);
+  // One socket per worker per address, all in the address's SO_REUSEPORT group. With port 0
+  // the first socket picks the port and the others join it.
+  std::vector<std::vector<int>> fds(n);
+  for (const auto& ip : ips) {
+    stun::SocketAddress local = ip;
+    local.port = config_.listening_port;
+    for (unsigned w = 0; w < n; ++w) {
+      std::string error;
+      const int fd = open_udp_socket(local, /*reuseport=*/true, error);
+      if (fd < 0) {
+        for (auto& list : fds) {
+          for (int f : list)
+            ::close(f);
+        }
+        throw std::runtime_error("cannot listen on UDP " + local.to_string() + ": " + error);
+      }
+      if (local.port == 0)
+        local = local_address_of(fd);
+      fds[w].push_back(fd);
+    }
+    listeners_.push_back(local);
+  }
+  shared_ = std::make_unique<SharedState>(config_, StaticUserDb::load(config_), listeners_);
+  for (unsigned w = 0; w < n; ++w) {
+    auto worker = std::make_unique<Worker>(w, *shared_);
+    for (std::size_t i = 0; i < listeners_.size(); ++i)
+      worker->add_listener(fds[w][i], listeners_[i]);
+    workers_.push_back(std::move(worker));
+  }
+
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &stop_async_, &Server::on_stop);
+  stop_async_.data = this;
+  for (int signum : {SIGTERM, SIGINT, SIGHUP}) {
+    auto s = std::make_unique<uv_signal_t>();
+    uv_signal_init(&loop_, s.get());
+    s->data = this;
+    uv_signal_start(s.get(), &Server::on_signal, signum);
+    signals_.push_back(std::move(s));
+  }
+
+  for (const auto& l : listeners_)
+    log::info("listening on UDP " + l.to_string());
+  for (const auto& line : shared_->policy.describe())
+    log::info("peer policy: " + line);
+  log::info("relay ports " + std::to_string(config_.min_port) + "-" +
+            std::to_string(config_.max_port) + ", realm " + config_.realm + ", " +
+            std::to_string(n) + " worker(s)");
+  for (auto& w : workers_)
+    w->start();
+}
+
+Server::~Server() {
+  shutdown();
+  uv_loop_close(&loop_);
+}
+
+int Server::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  shutdown();
+  return 0;
+}
+
+void Server::stop() {
+  uv_async_send(&stop_async_);
+}
+
+void Server::on_stop(uv_async_t* handle) {
+  auto* self = static_cast<Server*>(handle->data);
+  for (auto& s : self->signals_)
+    uv_close(reinterpret_cast<uv_handle_t*>(s.get()), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+}
+
+void Server::on_signal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Server*>(handle->data);
+  if (signum == SIGHUP) {
+    // Reopen the log file (logrotate); the full reload arrives with the drop-in work.
+    log::open(self->config_.log_file, !self->config_.no_stdout_log);
+    log::info("SIGHUP: log file reopened");
+    return;
+  }
+  log::info(std::string("signal ") + ::strsignal(signum) + ": stopping");
+  on_stop(&self->stop_async_);
+}
+
+void Server::shutdown() {
+  for (auto& w : workers_)
+    w->request_stop();
+  for (auto& w : workers_)
+    w->join();
+}
+
+ServerTotals Server::totals() const {
+  ServerTotals t;
+  for (const auto& w : workers_) {
+    const WorkerStats& s = w->stats();
+#define TURND_SUM_FIELD(name, help) t.name += s.name.load(std::memory_order_relaxed);
+    TURND_WORKER_COUNTERS(TURND_SUM_FIELD)
+#undef TURND_SUM_FIELD
+    t.active_allocations += s.active_allocations.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
+}  // namespace turn

@@ -1,0 +1,37 @@
+// What all workers share: the configuration and the few structures that are either read-only
+// after start or guarded because they are touched only on the control path.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "alloc/quota.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/nonce.hpp"
+#include "config/config.hpp"
+#include "net/peer_policy.hpp"
+#include "net/port_pool.hpp"
+
+namespace turn {
+
+struct SharedState {
+  SharedState(const Config& c, std::shared_ptr<const UserDb> users,
+              std::vector<stun::SocketAddress> listeners);
+
+  const Config& config;
+  PortPool ports;
+  NonceIssuer nonces;
+  Authenticator auth;
+  QuotaTracker quota;
+  std::vector<stun::SocketAddress> listener_addresses;
+  PeerPolicy policy;
+
+  /// The relay IP for a new allocation of `family`, given the address the request reached
+  /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).
+  std::optional<stun::SocketAddress> relay_ip_for(std::uint8_t family,
+                                                  const stun::SocketAddress& listener) const;
+  /// XOR-RELAYED-ADDRESS for a bound relay address: its external-ip mapping if any.
+  stun::SocketAddress advertised(const stun::SocketAddress& relay) const;
+};
+
+}  // namespace turn

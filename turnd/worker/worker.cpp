@@ -1,0 +1,272 @@
+#include "worker/worker.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "handlers/dispatcher.hpp"
+#include "net/udp_socket.hpp"
+#include "relay/relay_path.hpp"
+#include "util/log.hpp"
+
+namespace turn {
+namespace {
+
+constexpr std::uint64_t kSweepIntervalMs = 250;
+/// recvmmsg batches per wakeup and socket: bounded so one busy socket cannot starve the rest.
+constexpr int kMaxBatchesPerWakeup = 4;
+/// RFC 8656 §7.2: a reserved port is kept for about 30 seconds.
+constexpr std::uint64_t kReservationSeconds = 30;
+constexpr int kBindAttempts = 16;
+
+void free_relay_handle(uv_handle_t* handle) {
+  auto* h = static_cast<RelayHandle*>(handle->data);
+  ::close(h->fd);
+  delete h;
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, SharedState& shared)
+    : index_(index),
+      shared_(shared),
+      loop_(std::make_unique<uv_loop_t>()),
+      batch_(std::make_unique<RecvBatch>()),
+      tx_storage_(stun::kHeaderSize + 0xFFFC) {
+  tx_ = tx_storage_;
+  uv_loop_init(loop_.get());
+  uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop);
+  stop_async_.data = this;
+  uv_timer_init(loop_.get(), &sweep_timer_);
+  sweep_timer_.data = this;
+}
+
+Worker::~Worker() {
+  join();
+  for (auto& l : listeners_)
+    ::close(l->fd);
+  uv_loop_close(loop_.get());
+}
+
+void Worker::add_listener(int fd, const stun::SocketAddress& local) {
+  auto l = std::make_unique<Listener>();
+  l->fd = fd;
+  l->index = static_cast<std::uint32_t>(listeners_.size());
+  l->local = local;
+  l->worker = this;
+  uv_poll_init(loop_.get(), &l->poll, fd);
+  l->poll.data = l.get();
+  listeners_.push_back(std::move(l));
+}
+
+void Worker::start() {
+  for (auto& l : listeners_)
+    uv_poll_start(&l->poll, UV_READABLE, &Worker::on_listener_readable);
+  uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs);
+  thread_ = std::thread([this] { uv_run(loop_.get(), UV_RUN_DEFAULT); });
+}
+
+void Worker::request_stop() {
+  uv_async_send(&stop_async_);
+}
+
+void Worker::join() {
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void Worker::on_stop(uv_async_t* handle) {
+  static_cast<Worker*>(handle->data)->close_all();
+}
+
+void Worker::close_all() {
+  while (!allocations_.empty())
+    remove_allocation(*allocations_.begin()->second, "shutdown");
+  for (auto& l : listeners_)
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+}
+
+void Worker::on_listener_readable(uv_poll_t* handle, int status, int) {
+  if (status < 0)
+    return;
+  auto* l = static_cast<Listener*>(handle->data);
+  l->worker->drain_listener(*l);
+}
+
+void Worker::on_relay_readable(uv_poll_t* handle, int status, int) {
+  if (status < 0)
+    return;
+  auto* h = static_cast<RelayHandle*>(handle->data);
+  h->worker->drain_relay(*h);
+}
+
+void Worker::drain_listener(Listener& l) {
+  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+    const int n = batch_->receive(l.fd);
+    if (n == 0)
+      return;
+    WorkerStats::add(stats_.recvmmsg_calls);
+    WorkerStats::add(stats_.recvmmsg_packets, static_cast<std::uint64_t>(n));
+    for (int i = 0; i < n; ++i) {
+      if (batch_->truncated(i)) {
+        WorkerStats::add(stats_.truncated_packets);
+        continue;
+      }
+      on_client_datagram(*this, ClientKey{batch_->source(i), l.index}, batch_->data(i));
+    }
+    if (n < static_cast<int>(RecvBatch::kMessages))
+      return;
+  }
+}
+
+void Worker::drain_relay(RelayHandle& h) {
+  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+    const int n = batch_->receive(h.fd);
+    if (n == 0)
+      return;
+    WorkerStats::add(stats_.recvmmsg_calls);
+    WorkerStats::add(stats_.recvmmsg_packets, static_cast<std::uint64_t>(n));
+    for (int i = 0; i < n && h.allocation != nullptr; ++i) {
+      if (batch_->truncated(i)) {
+        WorkerStats::add(stats_.truncated_packets);
+        continue;
+      }
+      on_peer_datagram(*this, *h.allocation, batch_->source(i), batch_->data(i));
+    }
+    if (n < static_cast<int>(RecvBatch::kMessages))
+      return;
+  }
+}
+
+void Worker::on_sweep(uv_timer_t* handle) {
+  static_cast<Worker*>(handle->data)->sweep();
+}
+
+void Worker::sweep() {
+  const std::uint64_t now = now_ms();
+  for (auto it = allocations_.begin(); it != allocations_.end();) {
+    Allocation& a = *it->second;
+    ++it;  // remove_allocation erases the current element
+    if (a.expires_ms <= now) {
+      WorkerStats::add(stats_.allocations_expired);
+      remove_allocation(a, "expired");
+    } else {
+      a.expire(now);
+    }
+  }
+  if (index_ == 0)
+    shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
+}
+
+Allocation* Worker::find_allocation(const ClientKey& key) {
+  auto it = allocations_.find(key);
+  return it == allocations_.end() ? nullptr : it->second.get();
+}
+
+Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
+                                      const PortRequest& request,
+                                      std::optional<std::uint64_t>& token) {
+  const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
+  int fd = -1;
+  std::uint16_t port = 0;
+  for (int attempt = 0; attempt < kBindAttempts && fd < 0; ++attempt) {
+    std::optional<std::uint16_t> candidate;
+    if (request.reservation_token) {
+      candidate = shared_.ports.claim(*request.reservation_token, now_s);
+    } else if (request.even) {
+      candidate = shared_.ports.take_even(request.reserve_next);
+    } else {
+      candidate = shared_.ports.take();
+    }
+    if (!candidate)
+      return nullptr;
+    stun::SocketAddress bind_to = relay_ip;
+    bind_to.port = *candidate;
+    std::string error;
+    fd = open_udp_socket(bind_to, /*reuseport=*/false, error);
+    if (fd >= 0) {
+      port = *candidate;
+      break;
+    }
+    // Someone else holds the port (the range overlaps the ephemeral range): skip it. It goes
+    // back to the pool; the random draw makes picking it again soon unlikely.
+    shared_.ports.put(*candidate);
+    if (request.even && request.reserve_next)
+      shared_.ports.put(*candidate + 1);
+    if (request.reservation_token)
+      return nullptr;
+  }
+  if (fd < 0)
+    return nullptr;
+  if (request.even && request.reserve_next) {
+    token =
+        shared_.ports.reserve(static_cast<std::uint16_t>(port + 1), now_s + kReservationSeconds);
+  }
+
+  auto a = std::make_unique<Allocation>();
+  a->key = key;
+  a->relay = relay_ip;
+  a->relay.port = port;
+  a->advertised = shared_.advertised(a->relay);
+  a->created_ms = now_ms();
+  auto* h = new RelayHandle;
+  h->fd = fd;
+  h->port = port;
+  h->allocation = a.get();
+  h->worker = this;
+  uv_poll_init(loop_.get(), &h->poll, fd);
+  h->poll.data = h;
+  uv_poll_start(&h->poll, UV_READABLE, &Worker::on_relay_readable);
+  a->handle = h;
+  Allocation* raw = a.get();
+  allocations_.emplace(key, std::move(a));
+  WorkerStats::add(stats_.allocations_created);
+  stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
+  return raw;
+}
+
+void Worker::close_relay(RelayHandle* h) {
+  h->allocation = nullptr;
+  shared_.ports.put(h->port);
+  uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), free_relay_handle);
+}
+
+void Worker::remove_allocation(Allocation& a, const char* why) {
+  if (log::enabled(log::Level::kInfo)) {
+    log::info("allocation end: client=" + a.key.client.to_string() + " transport=UDP user=" +
+              a.user + " realm=" + shared_.config.realm + " relay=" + a.advertised.to_string() +
+              " reason=" + why + " client_to_peer=" + std::to_string(a.traffic.client_packets) +
+              "pkts/" + std::to_string(a.traffic.client_bytes) +
+              "B peer_to_client=" + std::to_string(a.traffic.peer_packets) + "pkts/" +
+              std::to_string(a.traffic.peer_bytes) + "B");
+  }
+  shared_.quota.release(a.user);
+  close_relay(a.handle);
+  allocations_.erase(a.key);
+  stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
+}
+
+void Worker::send_pieces(int fd, const stun::SocketAddress& to, std::span<const iovec> pieces) {
+  sockaddr_storage ss;
+  msghdr msg{};
+  msg.msg_namelen = to.to_sockaddr(ss);
+  msg.msg_name = &ss;
+  msg.msg_iov = const_cast<iovec*>(pieces.data());
+  msg.msg_iovlen = pieces.size();
+  if (::sendmsg(fd, &msg, MSG_DONTWAIT) < 0)
+    WorkerStats::add(stats_.send_errors);
+}
+
+void Worker::send_to_client(const ClientKey& key, std::span<const iovec> pieces) {
+  send_pieces(listeners_[key.listener]->fd, key.client, pieces);
+}
+
+void Worker::send_to_peer(const Allocation& a, const stun::SocketAddress& peer,
+                          std::span<const iovec> pieces) {
+  send_pieces(a.relay_fd(), peer, pieces);
+}
+
+}  // namespace turn

@@ -1,0 +1,100 @@
+// One worker: a libuv loop on its own thread that owns its listener sockets (one per listening
+// address, in that address's SO_REUSEPORT group), the allocations created through them, their
+// relay sockets and its stats shard. Nothing it owns is touched by another thread, so the
+// relay path takes no lock.
+#pragma once
+
+#include <sys/uio.h>
+#include <uv.h>
+
+#include <memory>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "alloc/allocation.hpp"
+#include "net/recv_batch.hpp"
+#include "util/stats.hpp"
+#include "worker/shared_state.hpp"
+
+namespace turn {
+
+class Worker;
+
+struct Listener {
+  uv_poll_t poll{};
+  int fd = -1;
+  std::uint32_t index = 0;
+  stun::SocketAddress local;
+  Worker* worker = nullptr;
+};
+
+/// How the relay port is chosen (RFC 8656 §7.2).
+struct PortRequest {
+  bool even = false;
+  bool reserve_next = false;
+  std::optional<std::uint64_t> reservation_token;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, SharedState& shared);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// Before start(): adds a socket bound to `local`.
+  void add_listener(int fd, const stun::SocketAddress& local);
+  void start();
+  /// Thread-safe: asks the loop to close everything and return.
+  void request_stop();
+  void join();
+
+  unsigned index() const { return index_; }
+  const WorkerStats& stats() const { return stats_; }
+
+  // Used by the handlers and the relay path, on this worker's thread only.
+  SharedState& shared() { return shared_; }
+  WorkerStats& counters() { return stats_; }
+  std::uint64_t now_ms() const { return uv_now(loop_.get()); }
+  const Listener& listener(std::uint32_t index) const { return *listeners_[index]; }
+  Allocation* find_allocation(const ClientKey& key);
+  /// Opens the relay socket and registers the allocation; nullptr when no port could be bound
+  /// (508) or the reservation token is unknown.
+  Allocation* create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
+                                const PortRequest& ports, std::optional<std::uint64_t>& token);
+  void remove_allocation(Allocation& a, const char* why);
+  void send_to_client(const ClientKey& key, std::span<const iovec> pieces);
+  void send_to_peer(const Allocation& a, const stun::SocketAddress& peer,
+                    std::span<const iovec> pieces);
+  /// A buffer for building one response; valid until the next call.
+  stun::MutableBytes tx_buffer() { return tx_; }
+
+ private:
+  static void on_listener_readable(uv_poll_t* handle, int status, int events);
+  static void on_relay_readable(uv_poll_t* handle, int status, int events);
+  static void on_stop(uv_async_t* handle);
+  static void on_sweep(uv_timer_t* handle);
+  void drain_listener(Listener& l);
+  void drain_relay(RelayHandle& h);
+  void sweep();
+  void close_all();
+  void close_relay(RelayHandle* h);
+  void send_pieces(int fd, const stun::SocketAddress& to, std::span<const iovec> pieces);
+
+  unsigned index_;
+  SharedState& shared_;
+  std::unique_ptr<uv_loop_t> loop_;
+  uv_async_t stop_async_{};
+  uv_timer_t sweep_timer_{};
+  std::thread thread_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> allocations_;
+  std::unique_ptr<RecvBatch> batch_;
+  std::vector<std::uint8_t> tx_storage_;
+  stun::MutableBytes tx_;
+  WorkerStats stats_;
+};
+
+}  // namespace turn
