@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
     std::vector<turn::ConfigEntry> file_entries;
     if (!file.empty()) {
       file_entries = turn::read_config_file(file, warnings);
-    } else if (!cl.no_config) {
+    } else {
+      // No file (-n, or none on the search path): the embedded defaults, then the command line.
       std::size_t line_no = 0;
       std::string_view text = turn::embedded_default_config();
       while (!text.empty()) {

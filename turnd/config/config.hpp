@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,8 +87,12 @@ struct Config {
   bool no_stdout_log = false;
   std::string pidfile;
 
-  /// The source of each value, for --check-config and error messages ("file:line" or "cli").
-  std::string source;
+  /// Where each option was last set ("file:line" or "command line"), for error messages.
+  std::map<std::string, std::string> origins;
+  std::string origin_of(const std::string& option) const {
+    auto it = origins.find(option);
+    return it == origins.end() ? "default" : it->second;
+  }
 };
 
 }  // namespace turn

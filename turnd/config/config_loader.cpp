@@ -210,6 +210,7 @@ Config apply_entries(const std::vector<ConfigEntry>& file_entries,
         if (!from_cli && cli_repeatable.count(e.name))
           continue;
         spec->apply(config, e);
+        config.origins[e.name] = e.origin;
       }
     }
   }

@@ -149,11 +149,13 @@ const std::string& require_value(const ConfigEntry& e) {
 
 void validate(const Config& c) {
   if (c.min_port > c.max_port) {
-    throw ConfigError("configuration: min-port " + std::to_string(c.min_port) +
-                      " is above max-port " + std::to_string(c.max_port));
+    throw ConfigError(c.origin_of("min-port") +
+                      ": option 'min-port': " + std::to_string(c.min_port) + " is above max-port " +
+                      std::to_string(c.max_port) + " (" + c.origin_of("max-port") + ")");
   }
-  if (c.lt_cred_mech && c.no_auth) {
-    throw ConfigError("configuration: lt-cred-mech and no-auth exclude each other");
+  if (c.lt_cred_mech && c.no_auth && c.origins.count("lt-cred-mech") != 0) {
+    throw ConfigError(c.origin_of("no-auth") + ": option 'no-auth': excludes lt-cred-mech (" +
+                      c.origin_of("lt-cred-mech") + ")");
   }
 }
 

@@ -38,6 +38,8 @@ PeerPolicy::PeerPolicy(const Config& config, std::vector<stun::SocketAddress> ow
       builtin_denied_(builtin_denied()),
       loopback_{range("127.0.0.0/8"), range("::1/128")},
       allow_loopback_(config.allow_loopback_peers),
+      min_relay_port_(config.min_port),
+      max_relay_port_(config.max_port),
       own_relays_(std::move(own_relays)),
       own_listeners_(std::move(own_listeners)) {}
 
@@ -48,9 +50,14 @@ bool PeerPolicy::allowed(const stun::SocketAddress& raw_peer) const {
     if (l.port == peer.port && (l.same_ip(peer) || l.unmapped().same_ip(peer)))
       return false;
   }
-  for (const auto& own : own_relays_) {
-    if (own.same_ip(peer))
-      return true;
+  // Another allocation's relay address (ours, or our external alias) is always reachable, so two
+  // clients of this server can talk; only relay ports count, or listening on 127.0.0.1 would
+  // open every loopback service.
+  if (peer.port >= min_relay_port_ && peer.port <= max_relay_port_) {
+    for (const auto& own : own_relays_) {
+      if (own.same_ip(peer))
+        return true;
+    }
   }
   if (in_any(allowed_, peer))
     return true;  // coturn: allowed-peer-ip wins over denied-peer-ip
@@ -72,8 +79,10 @@ std::vector<std::string> PeerPolicy::describe() const {
   lines.push_back(std::string(allow_loopback_ ? "allow" : "deny") + " loopback");
   lines.push_back("deny " + std::to_string(builtin_denied_.size()) +
                   " special-purpose/private/multicast ranges (RFC 6890)");
-  for (const auto& own : own_relays_)
-    lines.push_back("allow own relay " + own.ip_string());
+  for (const auto& own : own_relays_) {
+    lines.push_back("allow own relay " + own.ip_string() + " ports " +
+                    std::to_string(min_relay_port_) + "-" + std::to_string(max_relay_port_));
+  }
   for (const auto& l : own_listeners_)
     lines.push_back("deny own listener " + l.to_string());
   return lines;

@@ -29,6 +29,8 @@ class PeerPolicy {
   std::vector<AddressRange> builtin_denied_;
   std::vector<AddressRange> loopback_;
   bool allow_loopback_;
+  std::uint16_t min_relay_port_;
+  std::uint16_t max_relay_port_;
   std::vector<stun::SocketAddress> own_relays_;
   std::vector<stun::SocketAddress> own_listeners_;
 };

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package turnd's build, tests and benchmarks need. Idempotent: installs
+# only what is missing. Run as root.
+set -euo pipefail
+PACKAGES=(
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config clang-format
+  libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev doctest-dev libbenchmark-dev
+  libsqlite3-dev sqlite3
+  coturn iproute2 procps
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # coturn is installed for its turnutils_* clients; its service is never started by us.
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

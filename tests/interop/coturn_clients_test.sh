@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Interop: coturn's own clients (Debian package coturn) against turnd over loopback UDP.
+#  - turnutils_stunclient learns its reflexive address;
+#  - turnutils_uclient relays 50 clients x 500 messages x 1000 bytes through turnd to
+#    turnutils_peer in ChannelData mode, Send-indication mode (-s), and client-to-client mode
+#    (-y, peers are other clients' relay addresses), and must lose nothing.
+# Usage: coturn_clients_test.sh /path/to/turnd
+set -euo pipefail
+TURND=${1:?usage: $0 /path/to/turnd}
+for tool in turnutils_uclient turnutils_peer turnutils_stunclient; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (apt-get install coturn)"; exit 1; }
+done
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A free UDP port pair in 20000-29999, checked against what is bound now.
+pick_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 10000))
+    if ! ss -Huln "sport = :$p" | grep -q . && ! ss -Huln "sport = :$((p + 1))" | grep -q .; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+PORT=$(pick_port)
+PEER_PORT=$(pick_port)
+
+"$TURND" -n --listening-ip 127.0.0.1 --listening-port "$PORT" --relay-threads 2 \
+  --realm example.org --user alice:secret --allow-loopback-peers \
+  --min-port 40000 --max-port 44999 >"$WORK/turnd.log" 2>&1 &
+TURND_PID=$!
+PIDS+=("$TURND_PID")
+turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >"$WORK/peer.log" 2>&1 &
+PIDS+=("$!")
+
+# Wait (bounded) until turnd answers a Binding request.
+ok=0
+for _ in $(seq 1 50); do
+  if timeout 2 turnutils_stunclient -p "$PORT" 127.0.0.1 >"$WORK/stun.log" 2>&1 &&
+     grep -q "UDP reflexive addr: 127.0.0.1:" "$WORK/stun.log"; then ok=1; break; fi
+  sleep 0.1
+done
+if [ "$ok" != 1 ]; then echo "FAIL: turnutils_stunclient got no reflexive address"; cat "$WORK/turnd.log"; exit 1; fi
+echo "PASS: turnutils_stunclient: $(grep -m1 'reflexive addr' "$WORK/stun.log" | sed 's/.*: IPv4. //')"
+
+failures=0
+run_uclient() {
+  local name=$1; shift
+  local log="$WORK/uclient-$name.log"
+  if ! timeout 120 turnutils_uclient "$@" -p "$PORT" -u alice -w secret -e 127.0.0.1 -r "$PEER_PORT" \
+       -m 50 -n 500 -l 1000 127.0.0.1 >"$log" 2>&1; then
+    echo "FAIL: uclient $name exited non-zero"; tail -5 "$log"; failures=$((failures + 1)); return
+  fi
+  local totals sent recv
+  totals=$(grep "start_mclient: tot_send_msgs=" "$log" | tail -1)
+  sent=$(sed -n 's/.*tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\).*/\1/p' <<<"$totals")
+  recv=$(sed -n 's/.*tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\).*/\2/p' <<<"$totals")
+  if grep -q "Total lost packets 0 (0.000000%)" "$log" && [ -n "$sent" ] && [ "$sent" -ge 25000 ] &&
+     [ "$sent" = "$recv" ]; then
+    echo "PASS: uclient $name: sent=$sent received=$recv lost=0"
+  else
+    echo "FAIL: uclient $name: sent=${sent:-?} received=${recv:-?}"; grep -E "lost|error" "$log" | tail -5
+    failures=$((failures + 1))
+  fi
+}
+run_uclient channeldata
+run_uclient send-indication -s
+run_uclient client-to-client -y
+run_uclient client-to-client-send -y -s
+
+# Clean stop on SIGTERM (under ASan this is where a leak would fail the exit status).
+kill -TERM "$TURND_PID"
+status=0
+for _ in $(seq 1 100); do kill -0 "$TURND_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$TURND_PID" || status=$?
+if [ "$status" != 0 ]; then echo "FAIL: turnd exited with $status after SIGTERM"; tail -20 "$WORK/turnd.log"; failures=$((failures + 1)); fi
+grep -c "allocation start" "$WORK/turnd.log" | xargs echo "allocations logged:"
+echo "$((5 - failures)) passed, $failures failed"
+[ "$failures" = 0 ]
