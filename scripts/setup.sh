@@ -6,7 +6,7 @@ PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config clang-format
   libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev doctest-dev libbenchmark-dev
   libsqlite3-dev sqlite3
-  coturn iproute2 procps
+  coturn fail2ban python3 iproute2 procps
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -16,6 +16,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  # coturn is installed for its turnutils_* clients; its service is never started by us.
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # coturn is wanted for its turnutils_* clients and fail2ban for fail2ban-regex: keep their
+  # services from starting during the install (policy-rc.d 101 = "action forbidden").
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    guard=/usr/sbin/policy-rc.d
+  fi
+  apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ -n "$guard" ] && rm -f "$guard"; exit 1; }
+  [ -n "$guard" ] && rm -f "$guard"
 fi
+true

@@ -7,6 +7,7 @@
 #include "config/config_loader.hpp"
 #include "server.hpp"
 #include "util/log.hpp"
+#include "util/process.hpp"
 
 namespace {
 
@@ -83,11 +84,9 @@ int main(int argc, char** argv) {
       }
     }
     turn::Config config = turn::apply_entries(file_entries, cl.entries, warnings);
-    turn::log::set_level(config.verbose >= 2   ? turn::log::Level::kDebug
-                         : config.verbose == 1 ? turn::log::Level::kVerbose
-                                               : turn::log::Level::kInfo);
-    if (!turn::log::open(config.log_file, !config.no_stdout_log)) {
-      throw turn::ConfigError("log-file: cannot open " + config.log_file);
+    if (!turn::log::configure(turn::log_options(config))) {
+      throw turn::ConfigError(config.origin_of("log-file") + ": option 'log-file': cannot open " +
+                              config.log_file);
     }
     turn::log::info("configuration: " + (file.empty() ? std::string("embedded default") : file));
     for (const auto& w : warnings)
@@ -96,8 +95,17 @@ int main(int argc, char** argv) {
       std::cout << "configuration OK (" << (file.empty() ? "embedded default" : file) << ")\n";
       return 0;
     }
-    turn::Server server(std::move(config));
-    return server.run();
+    if (config.daemon)
+      turn::daemonize();
+    const std::string pidfile = config.pidfile;
+    const std::string user = config.proc_user;
+    const std::string group = config.proc_group;
+    turn::Server server(std::move(config));  // binds every socket while still privileged
+    turn::write_pidfile(pidfile);
+    turn::drop_privileges(user, group);
+    const int status = server.run();
+    turn::remove_pidfile(pidfile);
+    return status;
   } catch (const turn::ConfigError& e) {
     std::fprintf(stderr, "turnd: %s\n", e.what());
     return 2;

@@ -32,25 +32,53 @@ std::vector<stun::SocketAddress> listen_addresses(const Config& c) {
 
 }  // namespace
 
+log::Options log_options(const Config& c) {
+  log::Options o;
+  o.file = c.log_file;
+  o.also_stdout = !c.no_stdout_log;
+  o.syslog = c.syslog;
+  o.syslog_facility = c.syslog_facility;
+  o.simple = c.simple_log;
+  o.timestamp_format = c.log_timestamp_format;
+  o.level = c.verbose >= 2   ? log::Level::kDebug
+            : c.verbose == 1 ? log::Level::kVerbose
+                             : log::Level::kInfo;
+  if (!c.log_min_level.empty())
+    log::parse_level(c.log_min_level, o.level);
+  return o;
+}
+
 Server::Server(Config config) : config_(std::move(config)) {
   const unsigned n = workers_for(config_);
   const auto ips = listen_addresses(config_);
   // One socket per worker per address, all in the address's SO_REUSEPORT group. With port 0
   // the first socket picks the port and the others join it.
   std::vector<std::vector<int>> fds(n);
+  auto fail = [&fds](const stun::SocketAddress& local, const std::string& error) {
+    for (auto& list : fds) {
+      for (int f : list)
+        ::close(f);
+    }
+    throw std::runtime_error("cannot listen on UDP " + local.to_string() + ": " + error);
+  };
   for (const auto& ip : ips) {
     stun::SocketAddress local = ip;
     local.port = config_.listening_port;
+    if (local.port != 0) {
+      // SO_REUSEPORT would let this server silently share the port with another process of the
+      // same user (a second turnd, each getting part of the clients): a plain bind first fails
+      // when anyone holds the port.
+      std::string error;
+      const int probe = open_udp_socket(local, /*reuseport=*/false, error);
+      if (probe < 0)
+        fail(local, error);
+      ::close(probe);
+    }
     for (unsigned w = 0; w < n; ++w) {
       std::string error;
       const int fd = open_udp_socket(local, /*reuseport=*/true, error);
-      if (fd < 0) {
-        for (auto& list : fds) {
-          for (int f : list)
-            ::close(f);
-        }
-        throw std::runtime_error("cannot listen on UDP " + local.to_string() + ": " + error);
-      }
+      if (fd < 0)
+        fail(local, error);
       if (local.port == 0)
         local = local_address_of(fd);
       fds[w].push_back(fd);
@@ -89,6 +117,12 @@ Server::Server(Config config) : config_(std::move(config)) {
 
 Server::~Server() {
   shutdown();
+  // When run() never ran (or never saw stop()), the signal handles are still registered in
+  // libuv's process-wide signal table: close them before their memory goes away.
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&stop_async_))) {
+    on_stop(&stop_async_);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
   uv_loop_close(&loop_);
 }
 
@@ -113,7 +147,7 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
     // Reopen the log file (logrotate); the full reload arrives with the drop-in work.
-    log::open(self->config_.log_file, !self->config_.no_stdout_log);
+    log::configure(log_options(self->config_));
     log::info("SIGHUP: log file reopened");
     return;
   }

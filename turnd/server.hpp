@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "util/log.hpp"
 #include "worker/shared_state.hpp"
 #include "worker/worker.hpp"
 
@@ -18,6 +19,9 @@ struct ServerTotals {
 #undef TURND_TOTAL_FIELD
   std::uint64_t active_allocations = 0;
 };
+
+/// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
+log::Options log_options(const Config& config);
 
 class Server {
  public:

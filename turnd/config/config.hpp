@@ -85,7 +85,15 @@ struct Config {
   unsigned verbose = 0;  ///< 0 normal, 1 verbose, 2 Verbose
   std::string log_file;  ///< empty: stdout
   bool no_stdout_log = false;
+  bool syslog = false;
+  std::string syslog_facility;
+  bool simple_log = false;
+  std::string log_timestamp_format;  ///< new-log-timestamp-format; "" = ISO 8601 UTC
+  std::string log_min_level;         ///< error/warning/info/verbose/debug; "" = from verbose
   std::string pidfile;
+  bool daemon = false;
+  std::string proc_user;
+  std::string proc_group;
 
   /// Where each option was last set ("file:line" or "command line"), for error messages.
   std::map<std::string, std::string> origins;

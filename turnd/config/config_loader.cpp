@@ -107,8 +107,27 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.log_file = require_value(e); }},
       {"no-stdout-log", 0, false, Pass::kLogging,
        [](Config& c, const ConfigEntry& e) { c.no_stdout_log = parse_bool(e); }},
+      {"syslog", 0, false, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.syslog = parse_bool(e); }},
+      {"syslog-facility", 0, true, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.syslog_facility = parse_syslog_facility(e); }},
+      {"simple-log", 0, false, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.simple_log = parse_bool(e); }},
+      // turnd always writes full timestamps; the flag is accepted for coturn configs.
+      {"new-log-timestamp", 0, false, Pass::kLogging,
+       [](Config&, const ConfigEntry& e) { parse_bool(e); }},
+      {"new-log-timestamp-format", 0, true, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.log_timestamp_format = require_value(e); }},
+      {"log-min-level", 0, true, Pass::kLogging,
+       [](Config& c, const ConfigEntry& e) { c.log_min_level = parse_log_level(e); }},
       {"pidfile", 0, true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.pidfile = require_value(e); }},
+      {"daemon", 'o', false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.daemon = parse_bool(e); }},
+      {"proc-user", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.proc_user = require_value(e); }},
+      {"proc-group", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.proc_group = require_value(e); }},
   };
   return table;
 }

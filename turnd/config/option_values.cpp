@@ -141,6 +141,26 @@ AddressRange parse_range(const ConfigEntry& e) {
   return *r;
 }
 
+std::string parse_syslog_facility(const ConfigEntry& e) {
+  static const char* const kNames[] = {"local0", "local1", "local2", "local3",
+                                       "local4", "local5", "local6", "local7",
+                                       "daemon", "user",   "auth",   "authpriv"};
+  for (const char* n : kNames) {
+    if (e.value == n)
+      return e.value;
+  }
+  fail(e, "unknown syslog facility '" + e.value + "' (local0-local7, daemon, user, auth)");
+}
+
+std::string parse_log_level(const ConfigEntry& e) {
+  static const char* const kNames[] = {"error", "warning", "info", "verbose", "debug"};
+  for (const char* n : kNames) {
+    if (e.value == n)
+      return e.value;
+  }
+  fail(e, "expected error, warning, info, verbose or debug, got '" + e.value + "'");
+}
+
 const std::string& require_value(const ConfigEntry& e) {
   if (!e.has_value)
     fail(e, "needs a value");
@@ -227,15 +247,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "tls-alternate-server",
                                                       "udp-alternate-server",
                                                       "tcp-alternate-server",
-                                                      "syslog",
-                                                      "syslog-facility",
-                                                      "simple-log",
-                                                      "new-log-timestamp",
-                                                      "new-log-timestamp-format",
-                                                      "log-min-level",
-                                                      "daemon",
-                                                      "proc-user",
-                                                      "proc-group",
                                                       "no-cli",
                                                       "cli-ip",
                                                       "cli-port",

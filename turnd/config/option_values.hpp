@@ -20,6 +20,8 @@ ExternalMapping parse_external_ip(const ConfigEntry& e);
 StaticUser parse_user(const ConfigEntry& e);
 AddressRange parse_range(const ConfigEntry& e);
 const std::string& require_value(const ConfigEntry& e);
+std::string parse_syslog_facility(const ConfigEntry& e);
+std::string parse_log_level(const ConfigEntry& e);
 
 /// Cross-option checks (port range order, ...); throws ConfigError.
 void validate(const Config& c);

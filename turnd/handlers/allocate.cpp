@@ -66,9 +66,10 @@ PortRequest port_request(const stun::MessageView& msg) {
 void log_start(const Request& r, const Allocation& a) {
   if (!log::enabled(log::Level::kInfo))
     return;
-  log::info("allocation start: client=" + r.client().to_string() + " transport=UDP user=" + a.user +
-            " realm=" + r.shared().config.realm + " relay=" + a.advertised.to_string() +
-            " lifetime=" + std::to_string(a.lifetime_s) + "s");
+  log::info("allocation start: client=" + r.client().to_string() +
+            " transport=UDP user=" + log::sanitize(a.user) + " realm=" + r.shared().config.realm +
+            " relay=" + a.advertised.to_string() + " lifetime=" + std::to_string(a.lifetime_s) +
+            "s");
 }
 
 }  // namespace

@@ -21,10 +21,14 @@ void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
   if (!log::enabled(log::Level::kWarning))
     return;
   auto realm = r.msg.get(stun::attr::kRealm);
-  log::warning("auth failure from " + r.client().ip_string() + " port " +
-               std::to_string(r.client().port) + " transport=UDP user=\"" + outcome.user +
-               "\" realm=\"" + std::string(realm ? *realm : "") + "\" reason=\"" + outcome.reason +
-               "\"");
+  // A scanner can trigger this at line rate: bounded, but well above fail2ban's maxretry.
+  static log::RateLimit limit(50);
+  log::write_limited(limit, log::Level::kWarning,
+                     "auth failure from " + r.client().ip_string() + " port " +
+                         std::to_string(r.client().port) + " transport=UDP user=\"" +
+                         log::sanitize(outcome.user) + "\" realm=\"" +
+                         log::sanitize(realm ? *realm : std::string_view{}) + "\" reason=\"" +
+                         outcome.reason + "\"");
 }
 
 /// RFC 8489 §9.2.4. Returns true when the request may proceed.

@@ -19,8 +19,10 @@ std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a
   if (!r.shared().policy.allowed(canonical)) {
     WorkerStats::add(r.worker.counters().peer_denied);
     if (log::enabled(log::Level::kInfo)) {
-      log::info("peer denied: client=" + r.client().to_string() + " user=" + a.user +
-                " peer=" + canonical.to_string());
+      static log::RateLimit limit(20);
+      log::write_limited(limit, log::Level::kInfo,
+                         "peer denied: client=" + r.client().to_string() +
+                             " user=" + log::sanitize(a.user) + " peer=" + canonical.to_string());
     }
     send_error(r, 403, "Forbidden");
     return std::nullopt;

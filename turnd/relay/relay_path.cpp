@@ -74,6 +74,13 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
     drop_no_permission(w);
     return;
   }
+  // Permissions are per IP, but the policy can depend on the port (turnd's own relay addresses
+  // are reachable on relay ports only, its listeners never): a permission installed for one
+  // port of an IP must not open the IP's other ports (CVE-2020-26262 class).
+  if (!w.shared().policy.allowed(target)) {
+    WorkerStats::add(w.counters().peer_denied);
+    return;
+  }
   const iovec out = piece(data->data(), data->size());
   w.send_to_peer(*a, target, {&out, 1});
   count_client_to_peer(w, *a, data->size());

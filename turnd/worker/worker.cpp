@@ -236,10 +236,11 @@ void Worker::close_relay(RelayHandle* h) {
 
 void Worker::remove_allocation(Allocation& a, const char* why) {
   if (log::enabled(log::Level::kInfo)) {
-    log::info("allocation end: client=" + a.key.client.to_string() + " transport=UDP user=" +
-              a.user + " realm=" + shared_.config.realm + " relay=" + a.advertised.to_string() +
-              " reason=" + why + " client_to_peer=" + std::to_string(a.traffic.client_packets) +
-              "pkts/" + std::to_string(a.traffic.client_bytes) +
+    log::info("allocation end: client=" + a.key.client.to_string() +
+              " transport=UDP user=" + log::sanitize(a.user) + " realm=" + shared_.config.realm +
+              " relay=" + a.advertised.to_string() + " reason=" + why +
+              " client_to_peer=" + std::to_string(a.traffic.client_packets) + "pkts/" +
+              std::to_string(a.traffic.client_bytes) +
               "B peer_to_client=" + std::to_string(a.traffic.peer_packets) + "pkts/" +
               std::to_string(a.traffic.peer_bytes) + "B");
   }
