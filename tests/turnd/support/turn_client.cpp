@@ -1,0 +1,356 @@
+#include "support/turn_client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+namespace turntest {
+
+stun::SocketAddress loopback(std::uint16_t port) {
+  return stun::SocketAddress::v4({127, 0, 0, 1}, port);
+}
+
+// ---------------------------------------------------------------------------------------------
+// UdpSocket
+
+UdpSocket::UdpSocket(const stun::SocketAddress& bind_to) {
+  fd_ = ::socket(bind_to.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0)
+    throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  // Room for the bulk tests' bursts.
+  const int size = 1 << 20;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  sockaddr_storage ss;
+  const socklen_t len = bind_to.to_sockaddr(ss);
+  if (::bind(fd_, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    throw std::runtime_error("bind " + bind_to.to_string() + ": " + std::strerror(err));
+  }
+  sockaddr_storage got{};
+  socklen_t got_len = sizeof(got);
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&got), &got_len);
+  local_ = stun::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&got)).value();
+}
+
+UdpSocket::~UdpSocket() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void UdpSocket::send_to(const stun::SocketAddress& to, stun::Bytes data) const {
+  sockaddr_storage ss;
+  const socklen_t len = to.to_sockaddr(ss);
+  const ssize_t n =
+      ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&ss), len);
+  if (n != static_cast<ssize_t>(data.size()))
+    throw std::runtime_error("sendto " + to.to_string() + ": " + std::strerror(errno));
+}
+
+std::optional<Datagram> UdpSocket::receive(Millis timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::max<Millis::rep>(left.count(), 0)));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return std::nullopt;
+    Datagram d;
+    d.data.resize(65536);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    const ssize_t n = ::recvfrom(fd_, d.data.data(), d.data.size(), MSG_DONTWAIT,
+                                 reinterpret_cast<sockaddr*>(&ss), &len);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR)
+        continue;
+      return std::nullopt;
+    }
+    d.data.resize(static_cast<std::size_t>(n));
+    d.from = stun::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss)).value();
+    return d;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message
+
+stun::MessageView Message::view() const {
+  auto v = stun::MessageView::parse(bytes_);
+  if (!v)
+    throw std::runtime_error("not a STUN message: " + std::string(stun::to_string(v.error())));
+  return *v;
+}
+
+int Message::error_code() const {
+  auto v = view();
+  auto e = v.get(stun::attr::kErrorCode);
+  return e ? e->code : 0;
+}
+
+stun::TransactionId random_tid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  stun::TransactionId tid;
+  for (auto& b : tid)
+    b = static_cast<std::uint8_t>(rng());
+  return tid;
+}
+
+std::vector<std::uint8_t> payload_of(std::size_t size, std::uint8_t seed) {
+  std::vector<std::uint8_t> p(size);
+  for (std::size_t i = 0; i < size; ++i)
+    p[i] = static_cast<std::uint8_t>(seed + i * 7);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TurnClient
+
+namespace {
+
+/// The loopback address of the server's family, any port.
+stun::SocketAddress client_address_for(const stun::SocketAddress& server) {
+  if (server.is_v6())
+    return *stun::SocketAddress::parse_ip("::1");
+  return loopback();
+}
+
+}  // namespace
+
+TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std::string password)
+    : socket_(client_address_for(server)),
+      server_(server),
+      user_(std::move(user)),
+      password_(std::move(password)) {}
+
+stun::Md5Key TurnClient::key_md5() const {
+  return stun::long_term_key_md5(user_, realm_, password_);
+}
+
+stun::Sha256Key TurnClient::key_sha256() const {
+  return stun::long_term_key_sha256(user_, realm_, password_);
+}
+
+std::vector<std::uint8_t> TurnClient::build(stun::Method method, const AttrFn& attrs,
+                                            const RequestOptions& opt,
+                                            const stun::TransactionId& tid) const {
+  std::vector<std::uint8_t> buf(4096);
+  stun::MessageBuilder b(buf, stun::pack_type(method, stun::Class::kRequest), tid);
+  if (attrs)
+    attrs(b);
+  if (opt.auth != Auth::kNone) {
+    if (opt.userhash) {
+      const stun::Userhash h = stun::userhash(user_, realm_);
+      b.add(stun::attr::kUserhash, stun::Bytes(h));
+    } else {
+      b.add(stun::attr::kUsername, user_);
+    }
+    b.add(stun::attr::kRealm, realm_);
+    b.add(stun::attr::kNonce, nonce_);
+    if (opt.auth == Auth::kSha256) {
+      // RFC 8489 §9.2.4: echo the server's list, then pick one of its algorithms.
+      stun::codec::PasswordAlgorithms::Value list;
+      list.push({stun::kPasswordAlgorithmMd5, {}});
+      list.push({stun::kPasswordAlgorithmSha256, {}});
+      b.add(stun::attr::kPasswordAlgorithms, list);
+      b.add(stun::attr::kPasswordAlgorithm, {stun::kPasswordAlgorithmSha256, {}});
+      const auto key = key_sha256();
+      b.add_integrity_sha256(key);
+    } else {
+      const auto key = key_md5();
+      b.add_integrity_sha1(key);
+    }
+  }
+  if (opt.fingerprint)
+    b.add_fingerprint();
+  auto out = b.finish();
+  if (!out)
+    throw std::runtime_error("cannot build request: " + std::string(stun::to_string(out.error())));
+  return {out->begin(), out->end()};
+}
+
+std::optional<Datagram> TurnClient::next_datagram(Millis timeout) {
+  if (!backlog_.empty()) {
+    Datagram d = std::move(backlog_.front());
+    backlog_.pop_front();
+    return d;
+  }
+  return socket_.receive(timeout);
+}
+
+std::optional<Message> TurnClient::exchange(const std::vector<std::uint8_t>& bytes,
+                                            const stun::TransactionId& tid, Millis timeout) {
+  socket_.send_to(server_, bytes);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::nullopt;
+    auto d = socket_.receive(left);
+    if (!d)
+      return std::nullopt;
+    auto v = stun::MessageView::parse(d->data);
+    if (v && d->from == server_ &&
+        (v->message_class() == stun::Class::kSuccess ||
+         v->message_class() == stun::Class::kError) &&
+        v->transaction_id() == tid) {
+      return Message(std::move(d->data));
+    }
+    backlog_.push_back(std::move(*d));
+  }
+}
+
+Message TurnClient::request(stun::Method method, const AttrFn& attrs, RequestOptions opt) {
+  auto once = [&](const RequestOptions& o) {
+    const stun::TransactionId tid = o.tid.value_or(random_tid());
+    auto response = exchange(build(method, attrs, o, tid), tid);
+    if (!response)
+      throw std::runtime_error("no response to " + std::string(stun::method_name(method)));
+    return *response;
+  };
+  if (opt.auth != Auth::kNone && nonce_.empty() && opt.retry) {
+    RequestOptions plain = opt;
+    plain.auth = Auth::kNone;
+    plain.tid.reset();
+    Message challenge = once(plain);
+    if (challenge.error_code() != 401)
+      return challenge;  // e.g. Binding, which needs no credentials
+    auto v = challenge.view();
+    realm_ = std::string(v.get(stun::attr::kRealm).value_or(""));
+    nonce_ = std::string(v.get(stun::attr::kNonce).value_or(""));
+    opt.tid.reset();
+  }
+  Message response = once(opt);
+  if (opt.retry && opt.auth != Auth::kNone && response.error_code() == 438) {
+    nonce_ = std::string(response.view().get(stun::attr::kNonce).value_or(""));
+    opt.tid.reset();
+    response = once(opt);
+  }
+  return response;
+}
+
+bool TurnClient::verify(const Message& response, Auth alg) const {
+  auto v = response.view();
+  if (alg == Auth::kSha256) {
+    const auto key = key_sha256();
+    return stun::verify_integrity_sha256(v, key);
+  }
+  const auto key = key_md5();
+  return stun::verify_integrity_sha1(v, key);
+}
+
+Message TurnClient::allocate(const AttrFn& extra, RequestOptions opt) {
+  Message r = request(
+      stun::Method::kAllocate,
+      [&](stun::MessageBuilder& b) {
+        b.add(stun::attr::kRequestedTransport, stun::kTransportUdp);
+        if (extra)
+          extra(b);
+      },
+      opt);
+  if (r.is_success()) {
+    if (auto relayed = r.view().get(stun::attr::kXorRelayedAddress))
+      relay_ = *relayed;
+  }
+  return r;
+}
+
+Message TurnClient::refresh(std::optional<std::uint32_t> lifetime, RequestOptions opt) {
+  return request(
+      stun::Method::kRefresh,
+      [&](stun::MessageBuilder& b) {
+        if (lifetime)
+          b.add(stun::attr::kLifetime, *lifetime);
+      },
+      opt);
+}
+
+Message TurnClient::create_permission(const std::vector<stun::SocketAddress>& peers,
+                                      RequestOptions opt) {
+  return request(
+      stun::Method::kCreatePermission,
+      [&](stun::MessageBuilder& b) {
+        for (const auto& p : peers)
+          b.add(stun::attr::kXorPeerAddress, p);
+      },
+      opt);
+}
+
+Message TurnClient::channel_bind(std::uint16_t channel, const stun::SocketAddress& peer,
+                                 RequestOptions opt) {
+  return request(
+      stun::Method::kChannelBind,
+      [&](stun::MessageBuilder& b) {
+        b.add(stun::attr::kChannelNumber, channel);
+        b.add(stun::attr::kXorPeerAddress, peer);
+      },
+      opt);
+}
+
+void TurnClient::send_indication(const stun::SocketAddress& peer, stun::Bytes payload) {
+  std::vector<std::uint8_t> buf(payload.size() + 128);
+  stun::MessageBuilder b(buf, stun::pack_type(stun::Method::kSend, stun::Class::kIndication),
+                         random_tid());
+  b.add(stun::attr::kXorPeerAddress, peer);
+  b.add(stun::attr::kData, payload);
+  auto out = b.finish();
+  if (!out)
+    throw std::runtime_error("cannot build Send indication");
+  socket_.send_to(server_, *out);
+}
+
+void TurnClient::send_channel_data(std::uint16_t channel, stun::Bytes payload) {
+  std::vector<std::uint8_t> buf(stun::kChannelDataHeaderSize + payload.size());
+  stun::write_channel_data_header(buf.data(), channel, static_cast<std::uint16_t>(payload.size()));
+  std::copy(payload.begin(), payload.end(), buf.begin() + stun::kChannelDataHeaderSize);
+  socket_.send_to(server_, buf);
+}
+
+std::optional<Relayed> TurnClient::receive_relayed(Millis timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    auto d = next_datagram(std::max(left, Millis{0}));
+    if (!d)
+      return std::nullopt;
+    if (d->from != server_)
+      continue;
+    Relayed r;
+    if (!d->data.empty() && d->data[0] >= 0x40 && d->data[0] <= 0x7F) {
+      auto cd = stun::ChannelDataView::parse(d->data, stun::kMaxChannelRfc5766);
+      if (!cd)
+        continue;
+      r.channel = true;
+      r.number = cd->channel;
+      r.data.assign(cd->payload.begin(), cd->payload.end());
+      return r;
+    }
+    auto v = stun::MessageView::parse(d->data);
+    if (!v || v->method() != stun::Method::kData ||
+        v->message_class() != stun::Class::kIndication) {
+      continue;
+    }
+    // The indication must be exactly as long as its header says (padding included).
+    if (v->size() != d->data.size())
+      throw std::runtime_error("Data indication with trailing bytes");
+    auto peer = v->get(stun::attr::kXorPeerAddress);
+    auto data = v->get(stun::attr::kData);
+    if (!peer || !data)
+      throw std::runtime_error("Data indication without XOR-PEER-ADDRESS or DATA");
+    r.peer = *peer;
+    r.data.assign(data->begin(), data->end());
+    return r;
+  }
+}
+
+}  // namespace turntest

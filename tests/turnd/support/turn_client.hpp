@@ -1,0 +1,165 @@
+// A small blocking STUN/TURN client over a real UDP socket, built on libstun, for driving an
+// in-process turnd in tests. Everything here is deliberately simple: one socket, poll() with a
+// timeout, no threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stun/stun.hpp"
+
+namespace turntest {
+
+using namespace std::chrono_literals;
+using Millis = std::chrono::milliseconds;
+
+/// How long a test waits for something that should arrive, and for something that should not.
+inline constexpr Millis kReplyTimeout = 2000ms;
+inline constexpr Millis kSilenceTimeout = 300ms;
+
+stun::SocketAddress loopback(std::uint16_t port = 0);
+
+struct Datagram {
+  std::vector<std::uint8_t> data;
+  stun::SocketAddress from;
+};
+
+/// A UDP socket bound to one local address (127.0.0.1 and a kernel-chosen port by default).
+class UdpSocket {
+ public:
+  explicit UdpSocket(const stun::SocketAddress& bind_to = loopback());
+  ~UdpSocket();
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  const stun::SocketAddress& local() const { return local_; }
+  int fd() const { return fd_; }
+  void send_to(const stun::SocketAddress& to, stun::Bytes data) const;
+  void send_to(const stun::SocketAddress& to, const std::vector<std::uint8_t>& data) const {
+    send_to(to, stun::Bytes(data));
+  }
+  /// The next datagram, or nullopt when none arrives within `timeout`.
+  std::optional<Datagram> receive(Millis timeout = kReplyTimeout) const;
+
+ private:
+  int fd_ = -1;
+  stun::SocketAddress local_;
+};
+
+/// A received STUN message that owns its bytes.
+class Message {
+ public:
+  Message() = default;
+  explicit Message(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
+
+  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+  /// Parses the bytes; throws std::runtime_error when they are not a STUN message. The view
+  /// points into this Message.
+  stun::MessageView view() const;
+  stun::Method method() const { return view().method(); }
+  stun::Class cls() const { return view().message_class(); }
+  bool is_success() const { return cls() == stun::Class::kSuccess; }
+  /// ERROR-CODE's code, or 0 when absent.
+  int error_code() const;
+  bool has(stun::AttrType t) const { return view().has(t); }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+};
+
+enum class Auth : std::uint8_t { kNone, kMd5, kSha256 };
+
+struct RequestOptions {
+  Auth auth = Auth::kMd5;
+  bool userhash = false;     ///< USERHASH instead of USERNAME
+  bool fingerprint = false;  ///< append FINGERPRINT
+  bool retry = true;         ///< answer a 401 challenge / 438 Stale Nonce once automatically
+  std::optional<stun::TransactionId> tid;
+};
+
+inline RequestOptions no_auth() {
+  RequestOptions o;
+  o.auth = Auth::kNone;
+  return o;
+}
+
+using AttrFn = std::function<void(stun::MessageBuilder&)>;
+
+/// What a peer's datagram looks like when it reaches the client.
+struct Relayed {
+  bool channel = false;      ///< ChannelData (else a Data indication)
+  std::uint16_t number = 0;  ///< the channel number for ChannelData
+  stun::SocketAddress peer;  ///< XOR-PEER-ADDRESS of a Data indication
+  std::vector<std::uint8_t> data;
+};
+
+stun::TransactionId random_tid();
+std::vector<std::uint8_t> payload_of(std::size_t size, std::uint8_t seed);
+
+class TurnClient {
+ public:
+  TurnClient(const stun::SocketAddress& server, std::string user = "alice",
+             std::string password = "alice-pass");
+
+  UdpSocket& socket() { return socket_; }
+  const stun::SocketAddress& local() const { return socket_.local(); }
+  const stun::SocketAddress& server() const { return server_; }
+  const std::string& user() const { return user_; }
+  const std::string& realm() const { return realm_; }
+  const std::string& nonce() const { return nonce_; }
+  void set_nonce(std::string n) { nonce_ = std::move(n); }
+  void set_realm(std::string r) { realm_ = std::move(r); }
+  void set_password(std::string p) { password_ = std::move(p); }
+  void set_user(std::string u) { user_ = std::move(u); }
+
+  stun::Md5Key key_md5() const;
+  stun::Sha256Key key_sha256() const;
+
+  /// Encodes a request: `attrs`, then (per `opt.auth`) USERNAME or USERHASH, REALM, NONCE,
+  /// PASSWORD-ALGORITHMS + PASSWORD-ALGORITHM (SHA-256 only), MESSAGE-INTEGRITY(-SHA256),
+  /// then FINGERPRINT when asked.
+  std::vector<std::uint8_t> build(stun::Method method, const AttrFn& attrs,
+                                  const RequestOptions& opt, const stun::TransactionId& tid) const;
+  /// Sends `bytes` and waits for the response carrying `tid`; anything else that arrives
+  /// meanwhile is kept for receive_relayed().
+  std::optional<Message> exchange(const std::vector<std::uint8_t>& bytes,
+                                  const stun::TransactionId& tid, Millis timeout = kReplyTimeout);
+  /// One request with the long-term credential dance: learns REALM/NONCE from a 401 when it
+  /// has none yet and refreshes NONCE on 438 (when opt.retry). Throws when nothing answers.
+  Message request(stun::Method method, const AttrFn& attrs = {}, RequestOptions opt = {});
+  /// True when `response` carries a valid MESSAGE-INTEGRITY (kMd5) or MESSAGE-INTEGRITY-SHA256
+  /// (kSha256) for this client's key.
+  bool verify(const Message& response, Auth alg = Auth::kMd5) const;
+
+  // TURN methods (RFC 8656). Each returns the final response; the caller checks it.
+  Message allocate(const AttrFn& extra = {}, RequestOptions opt = {});
+  /// XOR-RELAYED-ADDRESS of the last successful allocate().
+  const stun::SocketAddress& relay() const { return relay_; }
+  Message refresh(std::optional<std::uint32_t> lifetime, RequestOptions opt = {});
+  Message create_permission(const std::vector<stun::SocketAddress>& peers, RequestOptions opt = {});
+  Message channel_bind(std::uint16_t channel, const stun::SocketAddress& peer,
+                       RequestOptions opt = {});
+  void send_indication(const stun::SocketAddress& peer, stun::Bytes payload);
+  void send_channel_data(std::uint16_t channel, stun::Bytes payload);
+  /// The next Data indication or ChannelData from the server; other datagrams are skipped.
+  std::optional<Relayed> receive_relayed(Millis timeout = kReplyTimeout);
+
+ private:
+  std::optional<Datagram> next_datagram(Millis timeout);
+
+  UdpSocket socket_;
+  stun::SocketAddress server_;
+  std::string user_;
+  std::string password_;
+  std::string realm_;
+  std::string nonce_;
+  stun::SocketAddress relay_;
+  std::deque<Datagram> backlog_;
+};
+
+}  // namespace turntest
