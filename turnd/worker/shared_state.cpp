@@ -28,11 +28,28 @@ SharedState::SharedState(const Config& c, std::shared_ptr<const UserDb> users,
 std::optional<stun::SocketAddress> SharedState::relay_ip_for(
     std::uint8_t family, const stun::SocketAddress& listener) const {
   if (config.relay_ips.empty()) {
-    if (listener.family != family)
-      return std::nullopt;
-    stun::SocketAddress ip = listener;
-    ip.port = 0;
-    return ip;
+    // The address the request reached; for the other family (an IPv6 client asking for the
+    // RFC 8656 §7.2 default, IPv4), another listening address of that family, preferring one
+    // that is not loopback.
+    std::optional<stun::SocketAddress> pick;
+    if (listener.family == family) {
+      pick = listener;
+    } else {
+      for (const auto& l : listener_addresses) {
+        if (l.family != family)
+          continue;
+        static constexpr std::array<std::uint8_t, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                                     0, 0, 0, 0, 0, 0, 0, 1};
+        const bool loopback = l.is_v4() ? l.ip[0] == 127 : l.ip == kV6Loopback;
+        if (!pick || !loopback)
+          pick = l;
+        if (!loopback)
+          break;
+      }
+    }
+    if (pick)
+      pick->port = 0;
+    return pick;
   }
   for (const auto& ip : config.relay_ips) {
     if (ip.family == family)

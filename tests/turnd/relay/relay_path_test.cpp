@@ -280,6 +280,33 @@ TEST_CASE("relay: a permission for turnd's own relay IP does not open its other 
   CHECK(b.receive_relayed());
 }
 
+TEST_CASE("relay: an IPv6 client gets the default IPv4 relay on a dual-stack server") {
+  // RFC 8656 §7.2: without REQUESTED-ADDRESS-FAMILY the relay is IPv4, whatever family the
+  // client used; with no relay-ip it comes from an IPv4 listening address.
+  auto config = test_config();
+  config.listening_ips = {loopback(0), *stun::SocketAddress::parse_ip("::1")};
+  TestServer server(config);
+  REQUIRE(server.server().listeners().size() == 2);
+  TurnClient c(server.server().listeners()[1]);
+  REQUIRE(c.local().is_v6());
+  const Message r = c.allocate();
+  REQUIRE(r.is_success());
+  CHECK(c.relay().is_v4());
+  CHECK(c.relay().same_ip(loopback(0)));
+
+  UdpSocket peer;
+  REQUIRE(c.create_permission({peer.local()}).is_success());
+  const auto out = payload_of(5, 3);
+  c.send_indication(peer.local(), out);
+  auto at_peer = peer.receive();
+  REQUIRE(at_peer);
+  CHECK(at_peer->data == out);
+  peer.send_to(c.relay(), out);
+  auto back = c.receive_relayed();
+  REQUIRE(back);
+  CHECK(back->data == out);
+}
+
 TEST_CASE("relay: IPv6 allocation on an IPv6 listener, both ways") {
   auto config = test_config();
   const auto v6_loopback = *stun::SocketAddress::parse_ip("::1");
