@@ -46,6 +46,7 @@ std::optional<SocketAddress> SocketAddress::parse_ip(std::string_view text) {
 std::optional<SocketAddress> SocketAddress::parse(std::string_view text) {
   std::string_view host = text;
   std::string_view port_text;
+  bool has_port = false;  // a separating colon was given, so a port must follow it
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string_view::npos)
@@ -56,17 +57,19 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text) {
       if (rest.front() != ':')
         return std::nullopt;
       port_text = rest.substr(1);
+      has_port = true;
     }
   } else if (const auto colon = text.find(':');
              colon != std::string_view::npos &&
              text.find(':', colon + 1) == std::string_view::npos) {
     host = text.substr(0, colon);  // exactly one colon: IPv4 with port
     port_text = text.substr(colon + 1);
+    has_port = true;
   }
   auto a = parse_ip(host);
   if (!a)
     return std::nullopt;
-  if (!port_text.empty()) {
+  if (has_port) {
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {

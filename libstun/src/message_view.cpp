@@ -1,5 +1,6 @@
 #include "stun/message_view.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace stun {
@@ -70,8 +71,11 @@ ParseError MessageView::index_attributes() {
       } else if (t == AttrType::kFingerprint) {
         fingerprint_ = static_cast<std::uint32_t>(at);
         after = After::kFingerprint;
-      } else if (is_comprehension_required(type) && !is_known_attribute(type)) {
-        unknown_.push(type);  // at most 16 are reported; more are still refused by the server
+      } else if (is_comprehension_required(type) && !is_known_attribute(type) &&
+                 std::find(unknown_.begin(), unknown_.end(), type) == unknown_.end()) {
+        // Each type once, so a repeated attribute cannot crowd others out of the 16 reported in
+        // UNKNOWN-ATTRIBUTES; more are still refused by the server.
+        unknown_.push(type);
       }
     }
     at = value_at + pad4(length);
