@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "config/config_loader.hpp"
+#include "config/load_config.hpp"
 #include "server.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
@@ -66,24 +67,7 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::string> warnings;
     const std::string file = find_config_file(cl);
-    std::vector<turn::ConfigEntry> file_entries;
-    if (!file.empty()) {
-      file_entries = turn::read_config_file(file, warnings);
-    } else {
-      // No file (-n, or none on the search path): the embedded defaults, then the command line.
-      std::size_t line_no = 0;
-      std::string_view text = turn::embedded_default_config();
-      while (!text.empty()) {
-        const auto nl = text.find('\n');
-        turn::ConfigEntry e;
-        if (turn::parse_config_line(text.substr(0, nl), "embedded:" + std::to_string(++line_no), e,
-                                    warnings)) {
-          file_entries.push_back(e);
-        }
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-      }
-    }
-    turn::Config config = turn::apply_entries(file_entries, cl.entries, warnings);
+    turn::Config config = turn::load_config(file, cl.entries, warnings);
     if (!turn::log::configure(turn::log_options(config))) {
       throw turn::ConfigError(config.origin_of("log-file") + ": option 'log-file': cannot open " +
                               config.log_file);
@@ -101,6 +85,13 @@ int main(int argc, char** argv) {
     const std::string user = config.proc_user;
     const std::string group = config.proc_group;
     turn::Server server(std::move(config));  // binds every socket while still privileged
+    server.set_config_loader([file, cli = cl.entries] {
+      std::vector<std::string> reload_warnings;
+      turn::Config next = turn::load_config(file, cli, reload_warnings);
+      for (const auto& w : reload_warnings)
+        turn::log::warning(w);
+      return next;
+    });
     turn::write_pidfile(pidfile);
     turn::drop_privileges(user, group);
     const int status = server.run();

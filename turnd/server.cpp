@@ -10,6 +10,7 @@
 #include "auth/user_db.hpp"
 #include "net/local_addresses.hpp"
 #include "net/udp_socket.hpp"
+#include "reload.hpp"
 #include "util/log.hpp"
 
 namespace turn {
@@ -85,9 +86,15 @@ Server::Server(Config config) : config_(std::move(config)) {
     }
     listeners_.push_back(local);
   }
-  shared_ = std::make_unique<SharedState>(config_, StaticUserDb::load(config_), listeners_);
+  userdb_ = std::make_unique<UserDbSource>(config_);
+  auto users = userdb_->reload();  // UserDbError: a startup error naming the file
+  for (const auto& w : users->warnings())
+    log::warning(w);
+  shared_ = std::make_unique<SharedState>(config_, users, listeners_);
+  apply_limits(*users);
+  settings_ = std::make_shared<const Settings>(config_, listeners_);
   for (unsigned w = 0; w < n; ++w) {
-    auto worker = std::make_unique<Worker>(w, *shared_);
+    auto worker = std::make_unique<Worker>(w, *shared_, settings_);
     for (std::size_t i = 0; i < listeners_.size(); ++i)
       worker->add_listener(fds[w][i], listeners_[i]);
     workers_.push_back(std::move(worker));
@@ -96,6 +103,10 @@ Server::Server(Config config) : config_(std::move(config)) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, &Server::on_stop);
   stop_async_.data = this;
+  // Users added or removed with turnadmin apply within about a second, without SIGHUP.
+  uv_timer_init(&loop_, &userdb_timer_);
+  userdb_timer_.data = this;
+  uv_timer_start(&userdb_timer_, &Server::on_userdb_timer, 1000, 1000);
   for (int signum : {SIGTERM, SIGINT, SIGHUP}) {
     auto s = std::make_unique<uv_signal_t>();
     uv_signal_init(&loop_, s.get());
@@ -106,7 +117,7 @@ Server::Server(Config config) : config_(std::move(config)) {
 
   for (const auto& l : listeners_)
     log::info("listening on UDP " + l.to_string());
-  for (const auto& line : shared_->policy.describe())
+  for (const auto& line : settings_->policy.describe())
     log::info("peer policy: " + line);
   log::info("relay ports " + std::to_string(config_.min_port) + "-" +
             std::to_string(config_.max_port) + ", realm " + config_.realm + ", " +
@@ -138,6 +149,7 @@ void Server::stop() {
 
 void Server::on_stop(uv_async_t* handle) {
   auto* self = static_cast<Server*>(handle->data);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->userdb_timer_), nullptr);
   for (auto& s : self->signals_)
     uv_close(reinterpret_cast<uv_handle_t*>(s.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
@@ -146,13 +158,86 @@ void Server::on_stop(uv_async_t* handle) {
 void Server::on_signal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
-    // Reopen the log file (logrotate); the full reload arrives with the drop-in work.
-    log::configure(log_options(self->config_));
-    log::info("SIGHUP: log file reopened");
+    self->reload();
     return;
   }
   log::info(std::string("signal ") + ::strsignal(signum) + ": stopping");
   on_stop(&self->stop_async_);
+}
+
+void Server::on_userdb_timer(uv_timer_t* handle) {
+  static_cast<Server*>(handle->data)->refresh_users(false);
+}
+
+void Server::refresh_users(bool force) {
+  if (!force && !userdb_->changed())
+    return;
+  try {
+    auto users = userdb_->reload();
+    for (const auto& w : users->warnings())
+      log::warning(w);
+    shared_->auth.set_users(users);
+    apply_limits(*users);
+    log::info("user database " + userdb_->path() +
+              " reloaded: " + std::to_string(users->user_count()) + " user(s)");
+  } catch (const std::exception& e) {
+    log::error(std::string("user database: ") + e.what() + " (the previous users stay)");
+  }
+}
+
+void Server::apply_limits(const UserDbSnapshot& users) {
+  unsigned user_quota = config_.user_quota;
+  unsigned total_quota = config_.total_quota;
+  if (const RealmOptions* o = users.realm_options(config_.realm)) {
+    if (o->user_quota)
+      user_quota = static_cast<unsigned>(*o->user_quota);
+    if (o->total_quota)
+      total_quota = static_cast<unsigned>(*o->total_quota);
+  }
+  shared_->quota.set_limits(user_quota, total_quota);
+}
+
+bool Server::reload() {
+  if (!loader_) {
+    log::configure(log_options(config_));
+    log::info("SIGHUP: log file reopened");
+    return true;
+  }
+  Config next;
+  std::unique_ptr<UserDbSource> source;
+  std::shared_ptr<const UserDbSnapshot> users;
+  std::vector<std::string> restart_needed;
+  try {
+    next = loader_();
+    // First put back what cannot change live, so the users' keys are built for the realm the
+    // server keeps running with.
+    restart_needed = keep_restart_only(config_, next);
+    source = std::make_unique<UserDbSource>(next);
+    users = source->reload();
+  } catch (const std::exception& e) {
+    log::error(std::string("reload failed, the running configuration stays: ") + e.what());
+    return false;
+  }
+  if (!log::configure(log_options(next))) {
+    log::error("reload: cannot open log file " + next.log_file + "; logging unchanged");
+  }
+  for (const auto& name : restart_needed) {
+    log::warning("reload: option '" + name + "' changed; it takes effect after a restart");
+  }
+  settings_ = std::make_shared<const Settings>(next, listeners_);
+  userdb_ = std::move(source);
+  for (const auto& w : users->warnings())
+    log::warning(w);
+  config_ = std::move(next);
+  shared_->auth.set_users(users);
+  apply_limits(*users);
+  for (auto& w : workers_)
+    w->post_settings(settings_);
+  log::info("reload: configuration and users applied; " +
+            std::to_string(totals().active_allocations) + " allocation(s) kept");
+  for (const auto& line : settings_->policy.describe())
+    log::info("peer policy: " + line);
+  return true;
 }
 
 void Server::shutdown() {

@@ -3,11 +3,14 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "config/config.hpp"
+#include "userdb/source.hpp"
 #include "util/log.hpp"
+#include "worker/settings.hpp"
 #include "worker/shared_state.hpp"
 #include "worker/worker.hpp"
 
@@ -35,6 +38,14 @@ class Server {
   /// Thread-safe.
   void stop();
 
+  /// How SIGHUP re-reads the configuration (the same file and command line as at start).
+  /// Without one, SIGHUP only reopens the log file.
+  void set_config_loader(std::function<Config()> loader) { loader_ = std::move(loader); }
+  /// Re-reads configuration and users and hands them to the workers without dropping any
+  /// allocation; options that need a restart keep their running value and are logged. On an
+  /// error the running configuration stays. Runs on the control thread (SIGHUP).
+  bool reload();
+
   /// The bound listener addresses (with the real port when listening-port was 0).
   const std::vector<stun::SocketAddress>& listeners() const { return listeners_; }
   ServerTotals totals() const;
@@ -43,15 +54,25 @@ class Server {
  private:
   static void on_signal(uv_signal_t* handle, int signum);
   static void on_stop(uv_async_t* handle);
+  static void on_userdb_timer(uv_timer_t* handle);
+  /// Re-reads the user database when it changed (or always, with `force`) and hands the new
+  /// snapshot to the workers; on an error the previous users stay.
+  void refresh_users(bool force);
+  /// The database's realm options (user-quota, total-quota) over the configured ones.
+  void apply_limits(const UserDbSnapshot& users);
   void shutdown();
 
   Config config_;
+  std::function<Config()> loader_;
+  SettingsPtr settings_;
   std::vector<stun::SocketAddress> listeners_;
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_async_t stop_async_{};
   std::vector<std::unique_ptr<uv_signal_t>> signals_;
+  std::unique_ptr<UserDbSource> userdb_;
+  uv_timer_t userdb_timer_{};
 };
 
 }  // namespace turn

@@ -26,6 +26,13 @@ class QuotaTracker {
     return true;
   }
 
+  /// New limits (reload); allocations above them stay, new ones are refused until below.
+  void set_limits(unsigned user_quota, unsigned total_quota) {
+    std::lock_guard lock(mu_);
+    user_quota_ = user_quota;
+    total_quota_ = total_quota;
+  }
+
   void release(const std::string& user) {
     std::lock_guard lock(mu_);
     auto it = per_user_.find(user);

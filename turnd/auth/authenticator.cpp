@@ -79,25 +79,36 @@ AuthOutcome Authenticator::check(const stun::MessageView& req, const stun::Socke
     return fail(Kind::kBadRequest, "PASSWORD-ALGORITHMS mismatch", user);
   if (*realm != realm_)
     return fail(Kind::kUnauthorized, "wrong realm", user);
-  auto keys = db->find(user, *realm);
-  if (!keys)
+  // Several keys when TURN REST secrets rotate (and a stored user of the same name): the
+  // request is good when its integrity checks with any of them.
+  const auto candidates = db->candidates(user, *realm, static_cast<std::int64_t>(now_s));
+  if (candidates.empty())
     return fail(Kind::kUnauthorized, "unknown user", user);
 
   AuthOutcome ok;
   ok.user = std::move(user);
-  if (algorithm == stun::kPasswordAlgorithmSha256) {
-    if (!keys->sha256)
-      return fail(Kind::kUnauthorized, "no SHA-256 key for user", ok.user);
-    std::memcpy(ok.key.data(), keys->sha256->data(), 32);
-    ok.key_len = 32;
-  } else {
-    std::memcpy(ok.key.data(), keys->md5.data(), 16);
-    ok.key_len = 16;
-  }
   // RFC 8489 §9.2.4: with both present, MESSAGE-INTEGRITY-SHA256 is the one checked.
   ok.sha256 = has_mi256;
-  const bool valid = has_mi256 ? stun::verify_integrity_sha256(req, ok.key_bytes())
-                               : stun::verify_integrity_sha1(req, ok.key_bytes());
+  bool any_key = false;
+  bool valid = false;
+  for (const auto& keys : candidates) {
+    if (algorithm == stun::kPasswordAlgorithmSha256) {
+      if (!keys.sha256)
+        continue;
+      std::memcpy(ok.key.data(), keys.sha256->data(), 32);
+      ok.key_len = 32;
+    } else {
+      std::memcpy(ok.key.data(), keys.md5.data(), 16);
+      ok.key_len = 16;
+    }
+    any_key = true;
+    valid = has_mi256 ? stun::verify_integrity_sha256(req, ok.key_bytes())
+                      : stun::verify_integrity_sha1(req, ok.key_bytes());
+    if (valid)
+      break;
+  }
+  if (!any_key)
+    return fail(Kind::kUnauthorized, "no SHA-256 key for user", ok.user);
   if (!valid)
     return fail(Kind::kUnauthorized, "wrong credentials", ok.user);
   ok.kind = Kind::kOk;

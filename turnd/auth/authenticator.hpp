@@ -36,6 +36,8 @@ class Authenticator {
  public:
   Authenticator(std::string realm, const NonceIssuer& nonces, std::shared_ptr<const UserDb> users);
 
+  /// `now_s` is the wall clock (unix seconds): nonces and TURN REST expiry times are read
+  /// against it.
   AuthOutcome check(const stun::MessageView& request, const stun::SocketAddress& client,
                     std::uint64_t now_s) const;
 

@@ -5,29 +5,6 @@
 
 namespace turn {
 
-std::optional<stun::Md5Key> parse_hex_key(std::string_view text) {
-  if (text.size() != 34 || text.substr(0, 2) != "0x")
-    return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  stun::Md5Key key;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    const int hi = nibble(text[2 + 2 * i]);
-    const int lo = nibble(text[3 + 2 * i]);
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
-    key[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return key;
-}
-
 void StaticUserDb::add(const std::string& name, const std::string& secret,
                        const std::string& realm) {
   realm_ = realm;

@@ -53,8 +53,13 @@ struct Config {
   bool no_auth = false;
   std::string realm = "turnd";
   std::vector<StaticUser> users;
-  std::string userdb;  ///< flat file of user:password / user:0xkey lines
+  std::string userdb;  ///< coturn SQLite database, or a flat file of user:password lines
   unsigned stale_nonce = 600;
+  /// TURN REST API credentials (use-auth-secret): secrets from static-auth-secret and the
+  /// database's turn_secret table; usernames are "expiry<rest_api_separator>user".
+  bool use_auth_secret = false;
+  std::vector<std::string> static_auth_secrets;
+  char rest_api_separator = ':';
 
   // Lifetimes (seconds) and quotas
   unsigned max_allocate_lifetime = 3600;

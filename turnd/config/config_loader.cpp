@@ -22,6 +22,12 @@ struct OptionSpec {
   Apply apply;
 };
 
+[[noreturn]] void unsupported_userdb(Config&, const ConfigEntry& e) {
+  throw ConfigError(e.origin + ": option '" + e.name +
+                    "' is not supported (yet) by turnd: use userdb=FILE (a coturn SQLite "
+                    "database or a flat user file)");
+}
+
 // Repeatable options append; every other option overwrites, so the command line (applied after
 // the file) wins.
 const std::vector<OptionSpec>& option_table() {
@@ -63,6 +69,21 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.userdb = require_value(e); }},
       {"db", 0, true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.userdb = require_value(e); }},
+      {"use-auth-secret", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.use_auth_secret = parse_bool(e); }},
+      // coturn: a static-auth-secret also turns use-auth-secret on.
+      {"static-auth-secret", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) {
+         c.static_auth_secrets.push_back(require_value(e));
+         c.use_auth_secret = true;
+       }},
+      {"rest-api-separator", 'C', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.rest_api_separator = require_value(e)[0]; }},
+      {"redis-userdb", 'N', true, Pass::kMain, unsupported_userdb},
+      {"psql-userdb", 'e', true, Pass::kMain, unsupported_userdb},
+      {"sql-userdb", 0, true, Pass::kMain, unsupported_userdb},
+      {"mysql-userdb", 'M', true, Pass::kMain, unsupported_userdb},
+      {"mongo-userdb", 'J', true, Pass::kMain, unsupported_userdb},
       {"stale-nonce", 0, false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) {
          c.stale_nonce = e.has_value ? parse_uint(e, 1, 86400) : 600;
@@ -142,7 +163,7 @@ const OptionSpec* find_option(std::string_view name) {
 
 bool is_repeatable(std::string_view name) {
   return name == "listening-ip" || name == "relay-ip" || name == "external-ip" || name == "user" ||
-         name == "allowed-peer-ip" || name == "denied-peer-ip";
+         name == "static-auth-secret" || name == "allowed-peer-ip" || name == "denied-peer-ip";
 }
 
 std::string trim(std::string_view s) {

@@ -17,7 +17,7 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6) {
     send_error(r, 400, "Bad Request");
     return false;
   }
-  if (*transport != stun::kTransportUdp || r.shared().config.no_udp_relay) {
+  if (*transport != stun::kTransportUdp || r.config().no_udp_relay) {
     send_error(r, 442, "Unsupported Transport Protocol");
     return false;
   }
@@ -67,7 +67,7 @@ void log_start(const Request& r, const Allocation& a) {
   if (!log::enabled(log::Level::kInfo))
     return;
   log::info("allocation start: client=" + r.client().to_string() +
-            " transport=UDP user=" + log::sanitize(a.user) + " realm=" + r.shared().config.realm +
+            " transport=UDP user=" + log::sanitize(a.user) + " realm=" + r.config().realm +
             " relay=" + a.advertised.to_string() + " lifetime=" + std::to_string(a.lifetime_s) +
             "s");
 }
@@ -90,7 +90,7 @@ void handle_allocate(Request& r) {
   if (!check_request(r, family, additional_v6))
     return;
   SharedState& shared = r.shared();
-  auto relay_ip = shared.relay_ip_for(family, r.worker.listener(r.key.listener).local);
+  auto relay_ip = shared.relay_ip_for(r.config(), family, r.worker.listener(r.key.listener).local);
   if (!relay_ip) {
     send_error(r, 440, "Address Family not Supported");
     return;
@@ -109,7 +109,7 @@ void handle_allocate(Request& r) {
   a->user = r.auth.user;
   auto requested = r.msg.get(stun::attr::kLifetime);
   a->lifetime_s =
-      negotiate_lifetime(shared.config, requested ? std::optional(*requested) : std::nullopt);
+      negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
   a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
   if (r.msg.has(stun::AttrType::kDontFragment)) {
     a->dont_fragment = true;

@@ -10,14 +10,14 @@ void handle_channel_bind(Request& r) {
     return;
   auto channel = r.msg.get(stun::attr::kChannelNumber);
   auto peer_ref = r.msg.find(stun::AttrType::kXorPeerAddress);
-  if (!channel || !peer_ref || !stun::is_valid_channel(*channel, r.shared().config.max_channel())) {
+  if (!channel || !peer_ref || !stun::is_valid_channel(*channel, r.config().max_channel())) {
     send_error(r, 400, "Bad Request");
     return;
   }
   auto peer = accepted_peer(r, *a, *peer_ref);
   if (!peer)
     return;
-  const Config& config = r.shared().config;
+  const Config& config = r.config();
   const std::uint64_t now = r.now_ms();
   // RFC 8656 §11.2: a number bound to another peer, or a peer bound to another number: 400.
   if (!a->bind_channel(*channel, *peer, now + std::uint64_t{config.channel_lifetime} * 1000)) {

@@ -21,8 +21,7 @@ void handle_create_permission(Request& r) {
     send_error(r, 400, "Bad Request");
     return;
   }
-  const std::uint64_t expires =
-      r.now_ms() + std::uint64_t{r.shared().config.permission_lifetime} * 1000;
+  const std::uint64_t expires = r.now_ms() + std::uint64_t{r.config().permission_lifetime} * 1000;
   for (const auto& p : peers)
     a->permit(p, expires);
   Response(r, stun::Class::kSuccess).send();

@@ -33,7 +33,7 @@ void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
 
 /// RFC 8489 §9.2.4. Returns true when the request may proceed.
 bool authenticate(Request& r) {
-  const Config& config = r.shared().config;
+  const Config& config = r.config();
   if (config.no_auth) {
     r.auth.kind = AuthOutcome::Kind::kOk;
     return true;
@@ -65,7 +65,7 @@ bool authenticate(Request& r) {
 
 void handle_request(Worker& worker, const ClientKey& key, const stun::MessageView& msg) {
   Request r{worker, key, msg, {}};
-  const Config& config = worker.shared().config;
+  const Config& config = worker.config();
   const stun::Method method = msg.method();
   if (method == stun::Method::kBinding) {
     if (config.no_stun)
@@ -110,7 +110,7 @@ void on_client_datagram(Worker& worker, const ClientKey& key, stun::Bytes data) 
     return;
   }
   // RFC 7983 gives ChannelData 64-79; RFC 5766 channel numbers reach first byte 127.
-  if (data[0] >= 0x40 && data[0] <= (worker.shared().config.max_channel() >> 8)) {
+  if (data[0] >= 0x40 && data[0] <= (worker.config().max_channel() >> 8)) {
     on_client_channel_data(worker, key, data);
     return;
   }

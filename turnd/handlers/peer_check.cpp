@@ -16,7 +16,7 @@ std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a
     send_error(r, 443, "Peer Address Family Mismatch");
     return std::nullopt;
   }
-  if (!r.shared().policy.allowed(canonical)) {
+  if (!r.policy().allowed(canonical)) {
     WorkerStats::add(r.worker.counters().peer_denied);
     if (log::enabled(log::Level::kInfo)) {
       static log::RateLimit limit(20);

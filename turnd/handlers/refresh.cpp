@@ -22,7 +22,7 @@ void handle_refresh(Request& r) {
     return;
   }
   a->lifetime_s =
-      negotiate_lifetime(r.shared().config, requested ? std::optional(*requested) : std::nullopt);
+      negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
   a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
   response.builder().add(stun::attr::kLifetime, a->lifetime_s);
   response.send();

@@ -19,6 +19,8 @@ struct Request {
 
   const stun::SocketAddress& client() const { return key.client; }
   SharedState& shared() const { return worker.shared(); }
+  const Config& config() const { return worker.config(); }
+  const PeerPolicy& policy() const { return worker.settings().policy; }
   std::uint64_t now_ms() const { return worker.now_ms(); }
 };
 

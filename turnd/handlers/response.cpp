@@ -10,7 +10,7 @@ Response::Response(Request& request, stun::Class cls)
       builder_(stun::MessageBuilder::response_to(request.worker.tx_buffer(), request.msg, cls)) {}
 
 stun::Bytes Response::send() {
-  const Config& config = request_.shared().config;
+  const Config& config = request_.config();
   if (config.software_attribute)
     builder_.add(stun::attr::kSoftware, config.software);
   const AuthOutcome& auth = request_.auth;
@@ -63,7 +63,7 @@ void send_challenge(Request& request, std::uint16_t code) {
   request.auth = AuthOutcome{};  // challenges are never signed
   Response r(request, stun::Class::kError);
   r.builder().add(stun::attr::kErrorCode, {code, code == 438 ? "Stale Nonce" : "Unauthorized"});
-  r.builder().add(stun::attr::kRealm, shared.config.realm);
+  r.builder().add(stun::attr::kRealm, request.config().realm);
   r.builder().add(stun::attr::kNonce, nonce);
   stun::codec::PasswordAlgorithms::Value algorithms;
   algorithms.push({stun::kPasswordAlgorithmMd5, {}});

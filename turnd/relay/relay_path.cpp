@@ -41,7 +41,7 @@ void on_client_channel_data(Worker& w, const ClientKey& key, stun::Bytes data) {
     WorkerStats::add(w.counters().no_allocation_packets);
     return;
   }
-  auto cd = stun::ChannelDataView::parse(data, w.shared().config.max_channel());
+  auto cd = stun::ChannelDataView::parse(data, w.config().max_channel());
   if (!cd) {
     WorkerStats::add(w.counters().malformed_packets);
     return;
@@ -77,7 +77,7 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
   // Permissions are per IP, but the policy can depend on the port (turnd's own relay addresses
   // are reachable on relay ports only, its listeners never): a permission installed for one
   // port of an IP must not open the IP's other ports (CVE-2020-26262 class).
-  if (!w.shared().policy.allowed(target)) {
+  if (!w.settings().policy.allowed(target)) {
     WorkerStats::add(w.counters().peer_denied);
     return;
   }

@@ -1,32 +1,17 @@
 #include "worker/shared_state.hpp"
 
 namespace turn {
-namespace {
 
-std::vector<stun::SocketAddress> own_relay_addresses(const Config& c,
-                                                     const std::vector<stun::SocketAddress>& ls) {
-  std::vector<stun::SocketAddress> own = c.relay_ips.empty() ? ls : c.relay_ips;
-  for (auto& a : own)
-    a.port = 0;
-  for (const auto& e : c.external_ips)
-    own.push_back(e.public_ip);
-  return own;
-}
-
-}  // namespace
-
-SharedState::SharedState(const Config& c, std::shared_ptr<const UserDb> users,
+SharedState::SharedState(const Config& startup, std::shared_ptr<const UserDb> users,
                          std::vector<stun::SocketAddress> listeners)
-    : config(c),
-      ports(c.min_port, c.max_port),
-      nonces(c.stale_nonce),
-      auth(c.realm, nonces, std::move(users)),
-      quota(c.user_quota, c.total_quota),
-      listener_addresses(listeners),
-      policy(c, own_relay_addresses(c, listeners), listeners) {}
+    : ports(startup.min_port, startup.max_port),
+      nonces(startup.stale_nonce),
+      auth(startup.realm, nonces, std::move(users)),
+      quota(startup.user_quota, startup.total_quota),
+      listener_addresses(std::move(listeners)) {}
 
 std::optional<stun::SocketAddress> SharedState::relay_ip_for(
-    std::uint8_t family, const stun::SocketAddress& listener) const {
+    const Config& config, std::uint8_t family, const stun::SocketAddress& listener) const {
   if (config.relay_ips.empty()) {
     // The address the request reached; for the other family (an IPv6 client asking for the
     // RFC 8656 §7.2 default, IPv4), another listening address of that family, preferring one
@@ -58,7 +43,8 @@ std::optional<stun::SocketAddress> SharedState::relay_ip_for(
   return std::nullopt;
 }
 
-stun::SocketAddress SharedState::advertised(const stun::SocketAddress& relay) const {
+stun::SocketAddress SharedState::advertised(const Config& config,
+                                            const stun::SocketAddress& relay) {
   for (const auto& e : config.external_ips) {
     // PUBLIC/PRIVATE maps one relay address; a bare PUBLIC applies to its whole family.
     const bool matches =

@@ -15,23 +15,23 @@
 namespace turn {
 
 struct SharedState {
-  SharedState(const Config& c, std::shared_ptr<const UserDb> users,
+  /// `startup`: the configuration at start; the port range, nonce lifetime and realm are
+  /// fixed from it (they need a restart to change).
+  SharedState(const Config& startup, std::shared_ptr<const UserDb> users,
               std::vector<stun::SocketAddress> listeners);
 
-  const Config& config;
   PortPool ports;
   NonceIssuer nonces;
   Authenticator auth;
   QuotaTracker quota;
   std::vector<stun::SocketAddress> listener_addresses;
-  PeerPolicy policy;
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).
-  std::optional<stun::SocketAddress> relay_ip_for(std::uint8_t family,
+  std::optional<stun::SocketAddress> relay_ip_for(const Config& config, std::uint8_t family,
                                                   const stun::SocketAddress& listener) const;
   /// XOR-RELAYED-ADDRESS for a bound relay address: its external-ip mapping if any.
-  stun::SocketAddress advertised(const stun::SocketAddress& relay) const;
+  static stun::SocketAddress advertised(const Config& config, const stun::SocketAddress& relay);
 };
 
 }  // namespace turn

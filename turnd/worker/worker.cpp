@@ -28,9 +28,10 @@ void free_relay_handle(uv_handle_t* handle) {
 
 }  // namespace
 
-Worker::Worker(unsigned index, SharedState& shared)
+Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
     : index_(index),
       shared_(shared),
+      settings_(std::move(settings)),
       loop_(std::make_unique<uv_loop_t>()),
       batch_(std::make_unique<RecvBatch>()),
       tx_storage_(stun::kHeaderSize + 0xFFFC) {
@@ -38,6 +39,8 @@ Worker::Worker(unsigned index, SharedState& shared)
   uv_loop_init(loop_.get());
   uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop);
   stop_async_.data = this;
+  uv_async_init(loop_.get(), &settings_async_, &Worker::on_settings);
+  settings_async_.data = this;
   uv_timer_init(loop_.get(), &sweep_timer_);
   sweep_timer_.data = this;
 }
@@ -76,6 +79,25 @@ void Worker::join() {
     thread_.join();
 }
 
+void Worker::post_settings(SettingsPtr settings) {
+  {
+    std::lock_guard lock(pending_mu_);
+    pending_settings_ = std::move(settings);
+  }
+  uv_async_send(&settings_async_);  // coalesces; the latest posted settings win
+}
+
+void Worker::on_settings(uv_async_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  SettingsPtr next;
+  {
+    std::lock_guard lock(self->pending_mu_);
+    next = std::move(self->pending_settings_);
+  }
+  if (next)
+    self->settings_ = std::move(next);
+}
+
 void Worker::on_stop(uv_async_t* handle) {
   static_cast<Worker*>(handle->data)->close_all();
 }
@@ -87,6 +109,7 @@ void Worker::close_all() {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
 }
 
 void Worker::on_listener_readable(uv_poll_t* handle, int status, int) {
@@ -210,7 +233,7 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
   a->key = key;
   a->relay = relay_ip;
   a->relay.port = port;
-  a->advertised = shared_.advertised(a->relay);
+  a->advertised = SharedState::advertised(config(), a->relay);
   a->created_ms = now_ms();
   auto* h = new RelayHandle;
   h->fd = fd;
@@ -237,7 +260,7 @@ void Worker::close_relay(RelayHandle* h) {
 void Worker::remove_allocation(Allocation& a, const char* why) {
   if (log::enabled(log::Level::kInfo)) {
     log::info("allocation end: client=" + a.key.client.to_string() +
-              " transport=UDP user=" + log::sanitize(a.user) + " realm=" + shared_.config.realm +
+              " transport=UDP user=" + log::sanitize(a.user) + " realm=" + config().realm +
               " relay=" + a.advertised.to_string() + " reason=" + why +
               " client_to_peer=" + std::to_string(a.traffic.client_packets) + "pkts/" +
               std::to_string(a.traffic.client_bytes) +

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "alloc/allocation.hpp"
 #include "net/recv_batch.hpp"
 #include "util/stats.hpp"
+#include "worker/settings.hpp"
 #include "worker/shared_state.hpp"
 
 namespace turn {
@@ -39,7 +41,7 @@ struct PortRequest {
 
 class Worker {
  public:
-  Worker(unsigned index, SharedState& shared);
+  Worker(unsigned index, SharedState& shared, SettingsPtr settings);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -49,6 +51,9 @@ class Worker {
   void start();
   /// Thread-safe: asks the loop to close everything and return.
   void request_stop();
+  /// Thread-safe: the loop switches to `settings` at its next iteration (SIGHUP reload).
+  /// Existing allocations keep running; new lifetimes, policy and limits apply to new requests.
+  void post_settings(SettingsPtr settings);
   void join();
 
   unsigned index() const { return index_; }
@@ -56,6 +61,8 @@ class Worker {
 
   // Used by the handlers and the relay path, on this worker's thread only.
   SharedState& shared() { return shared_; }
+  const Settings& settings() const { return *settings_; }
+  const Config& config() const { return settings_->config; }
   WorkerStats& counters() { return stats_; }
   std::uint64_t now_ms() const { return uv_now(loop_.get()); }
   const Listener& listener(std::uint32_t index) const { return *listeners_[index]; }
@@ -75,6 +82,7 @@ class Worker {
   static void on_listener_readable(uv_poll_t* handle, int status, int events);
   static void on_relay_readable(uv_poll_t* handle, int status, int events);
   static void on_stop(uv_async_t* handle);
+  static void on_settings(uv_async_t* handle);
   static void on_sweep(uv_timer_t* handle);
   void drain_listener(Listener& l);
   void drain_relay(RelayHandle& h);
@@ -85,6 +93,10 @@ class Worker {
 
   unsigned index_;
   SharedState& shared_;
+  SettingsPtr settings_;
+  std::mutex pending_mu_;
+  SettingsPtr pending_settings_;  ///< posted by the control thread, taken by on_settings
+  uv_async_t settings_async_{};
   std::unique_ptr<uv_loop_t> loop_;
   uv_async_t stop_async_{};
   uv_timer_t sweep_timer_{};

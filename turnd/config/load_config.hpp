@@ -1,0 +1,16 @@
+// The whole load: a file (or the embedded default) plus command-line entries into a Config.
+// Used at start and again on SIGHUP, with the same file and command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config_loader.hpp"
+
+namespace turn {
+
+/// Reads `file` ("" = the embedded default) and applies `cli` over it. Throws ConfigError.
+Config load_config(const std::string& file, const std::vector<ConfigEntry>& cli,
+                   std::vector<std::string>& warnings);
+
+}  // namespace turn

@@ -1,0 +1,365 @@
+#include "userdb/admin_store.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "userdb/flat_file.hpp"
+#include "userdb/keys.hpp"
+
+namespace turn::userdb {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// coturn's get_default_protocol_port() for the schemes it knows.
+int default_port(std::string_view scheme) {
+  if (scheme == "http")
+    return 80;
+  if (scheme == "https")
+    return 443;
+  if (scheme == "ftp")
+    return 21;
+  if (scheme == "turn" || scheme == "stun")
+    return 3478;
+  if (scheme == "turns" || scheme == "stuns")
+    return 5349;
+  return 0;
+}
+
+class SqliteStore final : public AdminStore {
+ public:
+  SqliteStore(const std::string& path, bool writable) {
+    if (writable || detect_db_kind(path) != DbKind::kMissing)
+      db_ = std::make_unique<Sqlite>(path, writable ? Sqlite::Mode::kWrite : Sqlite::Mode::kRead);
+  }
+
+  DbKind kind() const override { return DbKind::kSqlite; }
+
+  void set_user(const std::string& realm, const std::string& name,
+                const std::string& hex_key) override {
+    run("INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) VALUES(?,?,?)",
+        {realm, name, hex_key});
+  }
+  void delete_user(const std::string& realm, const std::string& name) override {
+    run("DELETE FROM turnusers_lt WHERE name=? AND realm=?", {name, realm});
+  }
+  std::vector<AdminRow> list_users(const std::string& realm) override {
+    return realm.empty() ? list("turnusers_lt",
+                                "SELECT name, realm, '' FROM turnusers_lt ORDER BY realm, name", {})
+                         : list("turnusers_lt",
+                                "SELECT name, realm, '' FROM turnusers_lt WHERE realm=? ORDER BY "
+                                "name",
+                                {realm});
+  }
+  void set_secret(const std::string& realm, const std::string& secret) override {
+    write([&] {
+      exec_bound("DELETE FROM turn_secret WHERE value=? AND realm=?", {secret, realm});
+      exec_bound("INSERT OR REPLACE INTO turn_secret (realm,value) VALUES(?,?)", {realm, secret});
+    });
+  }
+  void delete_secret(const std::string& realm, const std::string& secret) override {
+    if (secret.empty()) {
+      run("DELETE FROM turn_secret WHERE realm=?", {realm});
+    } else {
+      run("DELETE FROM turn_secret WHERE value=? AND realm=?", {secret, realm});
+    }
+  }
+  std::vector<AdminRow> list_secrets(const std::string& realm) override {
+    return realm.empty()
+               ? list("turn_secret",
+                      "SELECT value, realm, '' FROM turn_secret ORDER BY realm, value", {})
+               : list("turn_secret",
+                      "SELECT value, realm, '' FROM turn_secret WHERE realm=? ORDER BY value",
+                      {realm});
+  }
+  void set_realm_option(const std::string& realm, const std::string& opt,
+                        std::uint64_t value) override {
+    if (value == 0) {
+      run("DELETE FROM turn_realm_option WHERE realm=? AND opt=?", {realm, opt});
+    } else {
+      run("INSERT OR REPLACE INTO turn_realm_option (realm,opt,value) VALUES(?,?,?)",
+          {realm, opt, std::to_string(value)});
+    }
+  }
+  std::vector<AdminRow> list_realm_options(const std::string& realm) override {
+    return realm.empty() ? list("turn_realm_option",
+                                "SELECT opt, realm, value FROM turn_realm_option ORDER BY realm, "
+                                "opt",
+                                {})
+                         : list("turn_realm_option",
+                                "SELECT opt, realm, value FROM turn_realm_option WHERE realm=? "
+                                "ORDER BY realm, opt",
+                                {realm});
+  }
+  void set_admin(const std::string& name, const std::string& realm,
+                 const std::string& encrypted_password) override {
+    run("INSERT OR REPLACE INTO admin_user (realm,name,password) VALUES(?,?,?)",
+        {realm, name, encrypted_password});
+  }
+  void delete_admin(const std::string& name) override {
+    run("DELETE FROM admin_user WHERE name=?", {name});
+  }
+  std::vector<AdminRow> list_admins() override {
+    return list("admin_user", "SELECT name, realm, '' FROM admin_user ORDER BY realm, name", {});
+  }
+  void add_origin(const std::string& origin, const std::string& realm) override {
+    run("INSERT OR REPLACE INTO turn_origin_to_realm (origin,realm) VALUES(?,?)", {origin, realm});
+  }
+  void delete_origin(const std::string& origin) override {
+    run("DELETE FROM turn_origin_to_realm WHERE origin=?", {origin});
+  }
+  std::vector<AdminRow> list_origins(const std::string& realm) override {
+    return realm.empty()
+               ? list("turn_origin_to_realm",
+                      "SELECT origin, realm, '' FROM turn_origin_to_realm ORDER BY realm, "
+                      "origin",
+                      {})
+               : list("turn_origin_to_realm",
+                      "SELECT origin, realm, '' FROM turn_origin_to_realm WHERE realm=? "
+                      "ORDER BY origin",
+                      {realm});
+  }
+
+ protected:
+  std::string unsupported_message(const char* what) const override {
+    return std::string(what) + ": not supported";
+  }
+
+ private:
+  void write(const std::function<void()>& body) {
+    db_->transaction(true, [&] {
+      db_->ensure_schema();
+      body();
+    });
+  }
+  void exec_bound(std::string_view sql, std::initializer_list<std::string_view> params) {
+    auto st = db_->prepare(sql);
+    int i = 0;
+    for (auto p : params)
+      st.bind(++i, p);
+    while (st.step()) {
+    }
+  }
+  void run(std::string_view sql, std::initializer_list<std::string_view> params) {
+    write([&] { exec_bound(sql, params); });
+  }
+  std::vector<AdminRow> list(const char* table, std::string_view sql,
+                             std::initializer_list<std::string_view> params) {
+    std::vector<AdminRow> rows;
+    if (!db_)
+      return rows;
+    db_->transaction(false, [&] {
+      if (!db_->has_table(table))
+        return;
+      auto st = db_->prepare(sql);
+      int i = 0;
+      for (auto p : params)
+        st.bind(++i, p);
+      while (st.step())
+        rows.push_back({st.text(0), st.text(1), st.text(2)});
+    });
+    return rows;
+  }
+
+  std::unique_ptr<Sqlite> db_;  ///< null: reading a database that does not exist
+};
+
+class FlatStore final : public AdminStore {
+ public:
+  explicit FlatStore(std::string path) : path_(std::move(path)) {}
+
+  DbKind kind() const override { return DbKind::kFlat; }
+
+  void set_user(const std::string&, const std::string& name, const std::string& hex_key) override {
+    const std::string line = name + ":0x" + hex_key;
+    edit_flat_file(path_, [&](std::vector<std::string>& lines) {
+      bool done = false;
+      for (auto it = lines.begin(); it != lines.end();) {
+        if (flat_line_user(*it) != name) {
+          ++it;
+        } else if (!done) {
+          *it++ = line;
+          done = true;
+        } else {
+          it = lines.erase(it);
+        }
+      }
+      if (!done)
+        lines.push_back(line);
+    });
+  }
+  void delete_user(const std::string&, const std::string& name) override {
+    edit_flat_file(path_, [&](std::vector<std::string>& lines) {
+      std::erase_if(lines, [&](const std::string& l) { return flat_line_user(l) == name; });
+    });
+  }
+  std::vector<AdminRow> list_users(const std::string& realm) override {
+    bool exists = false;
+    const std::string text = read_file(path_, exists);
+    std::vector<AdminRow> rows;
+    for (const auto& e : parse_flat_file(text, path_))
+      rows.push_back({e.name, realm, {}});
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const AdminRow& a, const AdminRow& b) { return a.name < b.name; });
+    return rows;
+  }
+
+ protected:
+  std::string unsupported_message(const char* what) const override {
+    return path_ + ": " + what + " needs an SQLite database; this is a flat user file (users only)";
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<AdminStore> AdminStore::open(const std::string& path, bool write) {
+  const DbKind kind = detect_db_kind(path);
+  const bool flat_name = ends_with(path, ".conf") || ends_with(path, ".txt");
+  if (kind == DbKind::kFlat || ((kind == DbKind::kMissing || kind == DbKind::kEmpty) && flat_name))
+    return std::make_unique<FlatStore>(path);
+  return std::make_unique<SqliteStore>(path, write);
+}
+
+void AdminStore::set_secret(const std::string&, const std::string&) {
+  unsupported("shared secrets (-s)");
+}
+void AdminStore::delete_secret(const std::string&, const std::string&) {
+  unsupported("shared secrets (-X, --delete-all-secrets)");
+}
+std::vector<AdminRow> AdminStore::list_secrets(const std::string&) {
+  unsupported("shared secrets (-S)");
+}
+void AdminStore::set_realm_option(const std::string&, const std::string&, std::uint64_t) {
+  unsupported("realm options (-g)");
+}
+std::vector<AdminRow> AdminStore::list_realm_options(const std::string&) {
+  unsupported("realm options (-G)");
+}
+void AdminStore::set_admin(const std::string&, const std::string&, const std::string&) {
+  unsupported("admin users (-A)");
+}
+void AdminStore::delete_admin(const std::string&) {
+  unsupported("admin users (-D)");
+}
+std::vector<AdminRow> AdminStore::list_admins() {
+  unsupported("admin users (-L)");
+}
+void AdminStore::add_origin(const std::string&, const std::string&) {
+  unsupported("origins (-O)");
+}
+void AdminStore::delete_origin(const std::string&) {
+  unsupported("origins (-R)");
+}
+std::vector<AdminRow> AdminStore::list_origins(const std::string&) {
+  unsupported("origins (-I)");
+}
+
+namespace {
+
+std::array<std::uint8_t, 32> sha256_salted(std::string_view salt, std::string_view password) {
+  std::array<std::uint8_t, 32> out{};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned len = 0;
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, salt.data(), salt.size());
+  EVP_DigestUpdate(ctx, password.data(), password.size());
+  EVP_DigestFinal_ex(ctx, out.data(), &len);
+  EVP_MD_CTX_free(ctx);
+  return out;
+}
+
+}  // namespace
+
+std::string encrypt_password(std::string_view password, std::string_view salt) {
+  std::array<std::uint8_t, 8> raw{};
+  if (salt.empty()) {
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+      throw UserDbError("cannot get random bytes for the salt");
+  } else {
+    std::copy_n(salt.begin(), std::min(salt.size(), raw.size()), raw.begin());
+  }
+  const std::string_view salt_bytes(reinterpret_cast<const char*>(raw.data()), raw.size());
+  return "$5$" + to_hex(raw) + "$" + to_hex(sha256_salted(salt_bytes, password));
+}
+
+bool check_encrypted_password(std::string_view password, std::string_view encrypted) {
+  // "$5$" + 16 hex + "$" + 64 hex
+  if (encrypted.size() != 3 + 16 + 1 + 64 || encrypted.substr(0, 3) != "$5$" ||
+      encrypted[19] != '$') {
+    return false;
+  }
+  std::array<std::uint8_t, 8> salt{};
+  if (!parse_hex(encrypted.substr(3, 16), salt))
+    return false;
+  const std::string expected = encrypt_password(
+      password, std::string_view(reinterpret_cast<const char*>(salt.data()), salt.size()));
+  return expected.size() == encrypted.size() &&
+         CRYPTO_memcmp(expected.data(), encrypted.data(), expected.size()) == 0;
+}
+
+bool is_secure_username(std::string_view name) {
+  const std::string s = lower(name);
+  if (s.find_first_of(" \t'\"\n\r\\") != std::string::npos)
+    return false;
+  return !(s.find("union") != std::string::npos && s.find("select") != std::string::npos);
+}
+
+std::string canonic_origin(std::string_view origin) {
+  const auto colon = origin.find("://");
+  if (colon == std::string_view::npos || colon == 0)
+    return std::string(origin);
+  const std::string_view scheme = origin.substr(0, colon);
+  if (!std::isalpha(static_cast<unsigned char>(scheme[0])))
+    return std::string(origin);
+  for (char c : scheme) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
+      return std::string(origin);
+  }
+  std::string_view authority = origin.substr(colon + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+  std::string_view host = authority;
+  int port = 0;
+  const auto bracket = authority.rfind(']');
+  const auto port_colon = authority.rfind(':');
+  if (port_colon != std::string_view::npos &&
+      (bracket == std::string_view::npos || port_colon > bracket)) {
+    host = authority.substr(0, port_colon);
+    const std::string_view digits = authority.substr(port_colon + 1);
+    if (!digits.empty()) {
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      if (ec != std::errc{} || end != digits.data() + digits.size() || port > 65535)
+        return std::string(origin);
+    }
+  }
+  if (host.empty())
+    return std::string(origin);
+  const std::string s = lower(scheme);
+  if (port < 1)
+    port = default_port(s);
+  std::string out = s + "://" + lower(host);
+  if (port > 0)
+    out += ":" + std::to_string(port);
+  return out;
+}
+
+}  // namespace turn::userdb

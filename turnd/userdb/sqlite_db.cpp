@@ -1,0 +1,212 @@
+#include "userdb/sqlite_db.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "userdb/keys.hpp"
+
+namespace turn::userdb {
+
+const std::array<std::string_view, 8> kCoturnSchema = {
+    "CREATE TABLE turnusers_lt ( realm varchar(127) default '', name varchar(512), hmackey "
+    "char(128), PRIMARY KEY (realm,name))",
+    "CREATE TABLE turn_secret (realm varchar(127) default '', value varchar(127), primary key "
+    "(realm,value))",
+    "CREATE TABLE allowed_peer_ip (realm varchar(127) default '', ip_range varchar(256), primary "
+    "key (realm,ip_range))",
+    "CREATE TABLE denied_peer_ip (realm varchar(127) default '', ip_range varchar(256), primary "
+    "key (realm,ip_range))",
+    "CREATE TABLE turn_origin_to_realm (origin varchar(127),realm varchar(127),primary key "
+    "(origin))",
+    "CREATE TABLE turn_realm_option (realm varchar(127) default '',\topt varchar(32),\tvalue "
+    "varchar(128),\tprimary key (realm,opt))",
+    "CREATE TABLE oauth_key (kid varchar(128),ikm_key varchar(256),timestamp bigint default "
+    "0,lifetime integer default 0,as_rs_alg varchar(64) default '',realm varchar(127) default "
+    "'',primary key (kid))",
+    "CREATE TABLE admin_user (name varchar(32), realm varchar(127), password varchar(127), "
+    "primary key (name))",
+};
+
+namespace {
+
+constexpr char kHeader[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                              'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+
+/// The table name of one of kCoturnSchema's statements.
+std::string_view table_of(std::string_view create) {
+  create.remove_prefix(std::strlen("CREATE TABLE "));
+  return create.substr(0, create.find(' '));
+}
+
+}  // namespace
+
+DbKind detect_db_kind(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return DbKind::kMissing;
+  if (st.st_size == 0) {
+    struct stat wal {};
+    if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0)
+      return DbKind::kSqlite;
+    return DbKind::kEmpty;
+  }
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof kHeader] = {};
+  in.read(head, sizeof head);
+  if (in.gcount() == sizeof head && std::memcmp(head, kHeader, sizeof head) == 0)
+    return DbKind::kSqlite;
+  return DbKind::kFlat;
+}
+
+const char* to_string(DbKind kind) {
+  switch (kind) {
+    case DbKind::kMissing:
+      return "missing";
+    case DbKind::kEmpty:
+      return "empty";
+    case DbKind::kSqlite:
+      return "SQLite";
+    case DbKind::kFlat:
+      return "flat file";
+  }
+  return "?";
+}
+
+Sqlite::Sqlite(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path) {
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == Mode::kWrite ? SQLITE_OPEN_CREATE : 0);
+  // Read mode still opens read-write (read-only when the OS says so) so that a hot journal left
+  // by a crashed writer can be rolled back; query_only keeps this connection from writing.
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw UserDbError(path + ": cannot open the SQLite database: " + msg);
+  }
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
+  if (mode == Mode::kRead)
+    exec("PRAGMA query_only=1");
+}
+
+Sqlite::~Sqlite() {
+  sqlite3_close(db_);
+}
+
+void Sqlite::fail(const std::string& what) const {
+  const std::string msg = path_ + ": " + what + ": " + sqlite3_errmsg(db_);
+  const int code = sqlite3_errcode(db_) & 0xFF;
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    throw SqliteBusy(msg);
+  throw UserDbError(msg);
+}
+
+void Sqlite::exec(const char* sql) {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+    fail(sql);
+}
+
+Statement Sqlite::prepare(std::string_view sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) !=
+      SQLITE_OK) {
+    fail("cannot prepare '" + std::string(sql) + "'");
+  }
+  return Statement(*this, st);
+}
+
+bool Sqlite::has_table(std::string_view name) {
+  auto st = prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+  st.bind(1, name);
+  return st.step();
+}
+
+std::int64_t Sqlite::data_version() {
+  auto st = prepare("PRAGMA data_version");
+  if (!st.step())
+    fail("PRAGMA data_version");
+  return std::stoll(st.text(0));
+}
+
+int Sqlite::changes() const {
+  return sqlite3_changes(db_);
+}
+
+void Sqlite::transaction(bool write, const std::function<void()>& body) {
+  exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  try {
+    body();
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec("COMMIT");
+}
+
+void Sqlite::ensure_schema() {
+  for (std::string_view create : kCoturnSchema) {
+    if (has_table(table_of(create)))
+      continue;
+    exec(std::string(create).c_str());
+  }
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(st_);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  if (sqlite3_bind_text(st_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK) {
+    db_->fail("cannot bind a parameter");
+  }
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
+  db_->fail("query failed");
+}
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(st_, column);
+  if (p == nullptr)
+    return {};
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<std::size_t>(sqlite3_column_bytes(st_, column)));
+}
+
+DbContents read_contents(Sqlite& db) {
+  DbContents c;
+  db.transaction(false, [&] {
+    // Inside the read transaction: the version matches exactly the rows read below.
+    c.data_version = db.data_version();
+    if (db.has_table("turnusers_lt")) {
+      auto st = db.prepare("SELECT realm, name, hmackey FROM turnusers_lt");
+      while (st.step())
+        c.users.push_back({st.text(0), st.text(1), st.text(2)});
+    }
+    auto pairs = [&](const char* table, const char* sql, std::vector<DbContents::RealmValue>& out) {
+      if (!db.has_table(table))
+        return;
+      auto st = db.prepare(sql);
+      while (st.step())
+        out.push_back({st.text(0), st.text(1), st.text(2)});
+    };
+    pairs("turn_secret", "SELECT realm, value, '' FROM turn_secret", c.secrets);
+    pairs("turn_realm_option", "SELECT realm, opt, value FROM turn_realm_option", c.realm_options);
+    pairs("allowed_peer_ip", "SELECT realm, ip_range, '' FROM allowed_peer_ip", c.allowed_peer_ips);
+    pairs("denied_peer_ip", "SELECT realm, ip_range, '' FROM denied_peer_ip", c.denied_peer_ips);
+    pairs("turn_origin_to_realm", "SELECT realm, origin, '' FROM turn_origin_to_realm", c.origins);
+  });
+  return c;
+}
+
+}  // namespace turn::userdb

@@ -1,0 +1,23 @@
+// What a reload can change: the configuration and the peer policy built from it. Immutable;
+// each worker holds a shared_ptr to the current one and swaps it when the control thread posts
+// a new one (SIGHUP), so the relay path reads plain memory and never takes a lock.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "net/peer_policy.hpp"
+
+namespace turn {
+
+struct Settings {
+  Settings(Config c, const std::vector<stun::SocketAddress>& listeners);
+
+  Config config;
+  PeerPolicy policy;
+};
+
+using SettingsPtr = std::shared_ptr<const Settings>;
+
+}  // namespace turn
