@@ -195,6 +195,11 @@ void Server::apply_limits(const UserDbSnapshot& users) {
       total_quota = static_cast<unsigned>(*o->total_quota);
   }
   shared_->quota.set_limits(user_quota, total_quota);
+  std::uint64_t max_bps = config_.max_bps;
+  if (const RealmOptions* o = users.realm_options(config_.realm); o && o->max_bps) {
+    max_bps = *o->max_bps;
+  }
+  shared_->max_bps.store(max_bps, std::memory_order_relaxed);
 }
 
 bool Server::reload() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc/rate_limiter.hpp"
 #include "stun/address.hpp"
 #include "stun/types.hpp"
 
@@ -78,6 +79,9 @@ class Allocation {
   std::vector<Permission> permissions;
   std::vector<ChannelBinding> channels;
   Traffic traffic;
+  /// max-bps, each direction separately (as coturn counts them).
+  RateLimiter client_to_peer_limit;
+  RateLimiter peer_to_client_limit;
 
   int relay_fd() const { return handle->fd; }
 

@@ -68,6 +68,8 @@ struct Config {
   unsigned permission_lifetime = 300;
   unsigned user_quota = 0;   ///< allocations per user; 0 = unlimited
   unsigned total_quota = 0;  ///< allocations in all; 0 = unlimited
+  /// Bytes per second one allocation may relay in each direction (coturn max-bps); 0 = no cap.
+  std::uint64_t max_bps = 0;
 
   // Peer policy
   std::vector<AddressRange> allowed_peer_ips;

@@ -208,7 +208,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "secret-ts-exp-time",
                                                       "redis-statsdb",
                                                       "secret-key-file",
-                                                      "max-bps",
                                                       "bps-capacity",
                                                       "max-allocate-timeout",
                                                       "no-loopback-peers",

@@ -111,6 +111,9 @@ void handle_allocate(Request& r) {
   a->lifetime_s =
       negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
   a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
+  const std::uint64_t max_bps = shared.max_bps.load(std::memory_order_relaxed);
+  a->client_to_peer_limit.set_rate(max_bps, r.now_ms());
+  a->peer_to_client_limit.set_rate(max_bps, r.now_ms());
   if (r.msg.has(stun::AttrType::kDontFragment)) {
     a->dont_fragment = true;
     set_dont_fragment(a->relay_fd(), a->relay.is_v6());

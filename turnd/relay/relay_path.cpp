@@ -19,6 +19,14 @@ void count_client_to_peer(Worker& w, Allocation& a, std::size_t bytes) {
   WorkerStats::add(w.counters().client_to_peer_bytes, bytes);
 }
 
+/// max-bps: false (and counted) when the allocation's budget for this direction is spent.
+bool within_budget(Worker& w, RateLimiter& limit, std::size_t bytes) {
+  if (limit.allow(bytes, w.now_ms()))
+    return true;
+  WorkerStats::add(w.counters().bandwidth_dropped_packets);
+  return false;
+}
+
 void drop_no_permission(Worker& w) {
   WorkerStats::add(w.counters().no_permission_packets);
 }
@@ -53,6 +61,8 @@ void on_client_channel_data(Worker& w, const ClientKey& key, stun::Bytes data) {
     return;
   }
   const iovec out = piece(cd->payload.data(), cd->payload.size());
+  if (!within_budget(w, a->client_to_peer_limit, cd->payload.size()))
+    return;
   w.send_to_peer(*a, channel->peer, {&out, 1});
   count_client_to_peer(w, *a, cd->payload.size());
 }
@@ -82,6 +92,8 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
     return;
   }
   const iovec out = piece(data->data(), data->size());
+  if (!within_budget(w, a->client_to_peer_limit, data->size()))
+    return;
   w.send_to_peer(*a, target, {&out, 1});
   count_client_to_peer(w, *a, data->size());
 }
@@ -92,6 +104,8 @@ void on_peer_datagram(Worker& w, Allocation& a, const stun::SocketAddress& peer,
     drop_no_permission(w);
     return;
   }
+  if (!within_budget(w, a.peer_to_client_limit, data.size()))
+    return;
   if (const ChannelBinding* channel = a.channel_by_peer(peer, now)) {
     // RFC 8656 §12.5: over UDP no padding is needed.
     std::uint8_t header[stun::kChannelDataHeaderSize];

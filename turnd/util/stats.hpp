@@ -21,6 +21,7 @@ namespace turn {
   X(no_permission_packets, "relayed packets dropped for lack of a permission or channel")  \
   X(peer_denied, "peers refused by the peer policy (403)")                                 \
   X(truncated_packets, "datagrams larger than the receive buffer")                         \
+  X(bandwidth_dropped_packets, "relayed packets dropped by max-bps")                       \
   X(send_errors, "sendmsg failures (EAGAIN included)")                                     \
   X(recvmmsg_calls, "recvmmsg calls")                                                      \
   X(recvmmsg_packets, "datagrams returned by recvmmsg")                                    \

@@ -2,6 +2,7 @@
 // after start or guarded because they are touched only on the control path.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct SharedState {
   Authenticator auth;
   QuotaTracker quota;
   std::vector<stun::SocketAddress> listener_addresses;
+  /// The effective max-bps: the realm option from the user db, else the configuration's.
+  /// Read when an allocation is created; written by the control thread.
+  std::atomic<std::uint64_t> max_bps{0};
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).
