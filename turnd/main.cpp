@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "config/config_loader.hpp"
+#include "config/config_printer.hpp"
 #include "config/load_config.hpp"
 #include "server.hpp"
 #include "util/log.hpp"
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
     for (const auto& w : warnings)
       turn::log::warning(w);
     if (cl.check_config) {
-      std::cout << "configuration OK (" << (file.empty() ? "embedded default" : file) << ")\n";
+      std::cout << turn::describe_config(config) << "# configuration OK ("
+                << (file.empty() ? "embedded default" : file) << ")\n";
       return 0;
     }
     if (config.daemon)

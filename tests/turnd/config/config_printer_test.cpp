@@ -1,0 +1,75 @@
+// `turnd --check-config` output: masked secrets, and lines that read back as the same settings.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "config/config_loader.hpp"
+#include "config/config_printer.hpp"
+
+namespace {
+
+turn::Config from_lines(const std::string& text) {
+  std::vector<std::string> warnings;
+  std::vector<turn::ConfigEntry> entries;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    turn::ConfigEntry e;
+    if (turn::parse_config_line(line, "printed:" + std::to_string(n), e, warnings)) {
+      entries.push_back(e);
+    }
+  }
+  return turn::apply_entries(entries, {}, warnings);
+}
+
+}  // namespace
+
+TEST_CASE("describe_config masks passwords and secrets") {
+  const turn::Config c = from_lines(
+      "realm=example.org\nuser=alice:topsecret\nuser=bob:0xbc807ee29df3c9ffa736523fb2c4e8ee\n"
+      "static-auth-secret=hush\n");
+  const std::string out = turn::describe_config(c);
+  CHECK(out.find("topsecret") == std::string::npos);
+  CHECK(out.find("bc807ee29df3") == std::string::npos);
+  CHECK(out.find("hush") == std::string::npos);
+  CHECK(out.find("user=alice:***") != std::string::npos);
+  CHECK(out.find("static-auth-secret=***") != std::string::npos);
+}
+
+TEST_CASE("describe_config output reads back as the same configuration") {
+  const turn::Config c = from_lines(
+      "listening-port=3479\nlistening-ip=192.0.2.1\nrelay-ip=198.51.100.2\n"
+      "external-ip=203.0.113.7/10.0.0.7\nmin-port=50000\nmax-port=50100\nrelay-threads=3\n"
+      "realm=example.org\nstale-nonce=300\nmax-allocate-lifetime=1200\nchannel-lifetime=500\n"
+      "permission-lifetime=200\nuser-quota=4\ntotal-quota=90\nmax-bps=64000\n"
+      "allowed-peer-ip=10.0.0.0/8\ndenied-peer-ip=203.0.113.5\nfingerprint\n"
+      "software-attribute\nrfc5766-channel-numbers=off\nsimple-log\nlog-min-level=warning\n");
+  const turn::Config back = from_lines(turn::describe_config(c));
+  CHECK(back.listening_port == c.listening_port);
+  CHECK(back.listening_ips == c.listening_ips);
+  CHECK(back.relay_ips == c.relay_ips);
+  REQUIRE(back.external_ips.size() == 1);
+  CHECK(back.external_ips[0].public_ip == c.external_ips[0].public_ip);
+  CHECK(back.external_ips[0].private_ip == c.external_ips[0].private_ip);
+  CHECK(back.min_port == 50000);
+  CHECK(back.max_port == 50100);
+  CHECK(back.relay_threads == 3);
+  CHECK(back.realm == "example.org");
+  CHECK(back.stale_nonce == 300);
+  CHECK(back.max_allocate_lifetime == 1200);
+  CHECK(back.channel_lifetime == 500);
+  CHECK(back.permission_lifetime == 200);
+  CHECK(back.user_quota == 4);
+  CHECK(back.total_quota == 90);
+  CHECK(back.max_bps == 64000);
+  REQUIRE(back.allowed_peer_ips.size() == 1);
+  CHECK(back.allowed_peer_ips[0].first == c.allowed_peer_ips[0].first);
+  CHECK(back.allowed_peer_ips[0].last == c.allowed_peer_ips[0].last);
+  REQUIRE(back.denied_peer_ips.size() == 1);
+  CHECK(back.denied_peer_ips[0].first == c.denied_peer_ips[0].first);
+  CHECK(back.fingerprint);
+  CHECK(back.software_attribute);
+  CHECK_FALSE(back.rfc5766_channel_numbers);
+  CHECK(back.simple_log);
+  CHECK(back.log_min_level == "warning");
+}

@@ -1,0 +1,78 @@
+#include "config/config_printer.hpp"
+
+#include <sstream>
+
+namespace turn {
+namespace {
+
+const char* on_off(bool v) {
+  return v ? "on" : "off";
+}
+
+std::string range_text(const AddressRange& r) {
+  return r.first == r.last ? r.first.ip_string() : r.first.ip_string() + "-" + r.last.ip_string();
+}
+
+}  // namespace
+
+std::string describe_config(const Config& c) {
+  std::ostringstream o;
+  o << "listening-port=" << c.listening_port << '\n';
+  if (c.listening_ips.empty())
+    o << "# listening-ip: every local address\n";
+  for (const auto& ip : c.listening_ips)
+    o << "listening-ip=" << ip.ip_string() << '\n';
+  o << "no-udp=" << on_off(c.no_udp) << "\nno-stun=" << on_off(c.no_stun)
+    << "\nstun-only=" << on_off(c.stun_only) << '\n';
+  for (const auto& ip : c.relay_ips)
+    o << "relay-ip=" << ip.ip_string() << '\n';
+  for (const auto& e : c.external_ips) {
+    o << "external-ip=" << e.public_ip.ip_string()
+      << (e.private_ip ? "/" + e.private_ip->ip_string() : std::string()) << '\n';
+  }
+  o << "min-port=" << c.min_port << "\nmax-port=" << c.max_port
+    << "\nrelay-threads=" << c.relay_threads << (c.relay_threads == 0 ? "  # one per CPU" : "")
+    << "\nno-udp-relay=" << on_off(c.no_udp_relay) << '\n';
+  o << "lt-cred-mech=" << on_off(c.lt_cred_mech) << "\nno-auth=" << on_off(c.no_auth)
+    << "\nrealm=" << c.realm << '\n';
+  for (const auto& u : c.users)
+    o << "user=" << u.name << ":***\n";
+  if (!c.userdb.empty())
+    o << "userdb=" << c.userdb << '\n';
+  o << "use-auth-secret=" << on_off(c.use_auth_secret) << '\n';
+  for (std::size_t i = 0; i < c.static_auth_secrets.size(); ++i)
+    o << "static-auth-secret=***\n";
+  o << "rest-api-separator=" << c.rest_api_separator << "\nstale-nonce=" << c.stale_nonce << '\n';
+  o << "max-allocate-lifetime=" << c.max_allocate_lifetime
+    << "\nchannel-lifetime=" << c.channel_lifetime
+    << "\npermission-lifetime=" << c.permission_lifetime << "\nuser-quota=" << c.user_quota
+    << "\ntotal-quota=" << c.total_quota << "\nmax-bps=" << c.max_bps << '\n';
+  for (const auto& r : c.allowed_peer_ips)
+    o << "allowed-peer-ip=" << range_text(r) << '\n';
+  for (const auto& r : c.denied_peer_ips)
+    o << "denied-peer-ip=" << range_text(r) << '\n';
+  o << "allow-loopback-peers=" << on_off(c.allow_loopback_peers)
+    << "\nfingerprint=" << on_off(c.fingerprint)
+    << "\nsoftware-attribute=" << on_off(c.software_attribute)
+    << "\nrfc5766-channel-numbers=" << on_off(c.rfc5766_channel_numbers) << '\n';
+  o << "log-file=" << (c.log_file.empty() ? "stdout" : c.log_file)
+    << "\nno-stdout-log=" << on_off(c.no_stdout_log) << "\nsyslog=" << on_off(c.syslog)
+    << "\nsimple-log=" << on_off(c.simple_log) << "\nverbose=" << c.verbose << '\n';
+  if (!c.syslog_facility.empty())
+    o << "syslog-facility=" << c.syslog_facility << '\n';
+  if (!c.log_min_level.empty())
+    o << "log-min-level=" << c.log_min_level << '\n';
+  if (!c.log_timestamp_format.empty()) {
+    o << "new-log-timestamp-format=" << c.log_timestamp_format << '\n';
+  }
+  o << "daemon=" << on_off(c.daemon) << '\n';
+  if (!c.pidfile.empty())
+    o << "pidfile=" << c.pidfile << '\n';
+  if (!c.proc_user.empty())
+    o << "proc-user=" << c.proc_user << '\n';
+  if (!c.proc_group.empty())
+    o << "proc-group=" << c.proc_group << '\n';
+  return o.str();
+}
+
+}  // namespace turn
