@@ -1,6 +1,7 @@
 #include "net/port_pool.hpp"
 
 #include <openssl/rand.h>
+#include <unistd.h>
 
 namespace turn {
 namespace {
@@ -89,24 +90,31 @@ std::size_t PortPool::available() const {
   return free_.size();
 }
 
-std::uint64_t PortPool::reserve(std::uint16_t port, std::uint64_t expires_s) {
+PortPool::~PortPool() {
+  for (const auto& [token, r] : reservations_) {
+    if (r.fd >= 0)
+      ::close(r.fd);
+  }
+}
+
+std::uint64_t PortPool::reserve(std::uint16_t port, int fd, std::uint64_t expires_s) {
   std::lock_guard lock(mu_);
   std::uint64_t token = 0;
   do {
     token = random_u64();
   } while (token == 0 || reservations_.count(token) != 0);
-  reservations_[token] = {port, expires_s};
+  reservations_[token] = {port, fd, expires_s};
   return token;
 }
 
-std::optional<std::uint16_t> PortPool::claim(std::uint64_t token, std::uint64_t now_s) {
+std::optional<PortPool::Reservation> PortPool::claim(std::uint64_t token, std::uint64_t now_s) {
   std::lock_guard lock(mu_);
   auto it = reservations_.find(token);
   if (it == reservations_.end() || it->second.expires_s < now_s)
     return std::nullopt;
-  const auto port = it->second.port;
+  const Reservation r = it->second;
   reservations_.erase(it);
-  return port;
+  return r;
 }
 
 void PortPool::expire_reservations(std::uint64_t now_s) {
@@ -116,6 +124,8 @@ void PortPool::expire_reservations(std::uint64_t now_s) {
     for (auto it = reservations_.begin(); it != reservations_.end();) {
       if (it->second.expires_s < now_s) {
         freed.push_back(it->second.port);
+        if (it->second.fd >= 0)
+          ::close(it->second.fd);
         it = reservations_.erase(it);
       } else {
         ++it;

@@ -23,11 +23,20 @@ class PortPool {
   void put(std::uint16_t port);
   std::size_t available() const;
 
-  /// RFC 8656 §7.2: keeps `port` aside under a random token until `expires_s`.
-  std::uint64_t reserve(std::uint16_t port, std::uint64_t expires_s);
-  /// The port held for `token`, which is consumed; nullopt for an unknown or expired token.
-  std::optional<std::uint16_t> claim(std::uint64_t token, std::uint64_t now_s);
-  /// Frees reservations that expired.
+  struct Reservation {
+    std::uint16_t port = 0;
+    int fd = -1;  ///< the socket already bound to the port (owned by the reservation), or -1
+    std::uint64_t expires_s = 0;
+  };
+
+  ~PortPool();
+  /// RFC 8656 §7.2: keeps `port` (and its bound socket `fd`, if any) aside under a random
+  /// token until `expires_s`.
+  std::uint64_t reserve(std::uint16_t port, int fd, std::uint64_t expires_s);
+  /// The reservation for `token`, which is consumed (the caller now owns its fd); nullopt for an
+  /// unknown or expired token.
+  std::optional<Reservation> claim(std::uint64_t token, std::uint64_t now_s);
+  /// Frees reservations that expired: their sockets are closed and their ports returned.
   void expire_reservations(std::uint64_t now_s);
 
  private:
@@ -40,10 +49,6 @@ class PortPool {
   std::vector<std::uint16_t> free_;
   std::vector<std::int32_t> position_;  ///< index in free_, or -1 when taken
   std::mt19937_64 rng_;
-  struct Reservation {
-    std::uint16_t port;
-    std::uint64_t expires_s;
-  };
   std::unordered_map<std::uint64_t, Reservation> reservations_;
 };
 

@@ -189,50 +189,69 @@ Allocation* Worker::find_allocation(const ClientKey& key) {
   return it == allocations_.end() ? nullptr : it->second.get();
 }
 
-Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
+namespace {
+
+int bind_relay_port(const stun::SocketAddress& ip, std::uint16_t port) {
+  stun::SocketAddress at = ip;
+  at.port = port;
+  std::string error;
+  return open_udp_socket(at, /*reuseport=*/false, error);
+}
+
+}  // namespace
+
+Worker::BoundRelay Worker::bind_relay(const stun::SocketAddress& relay_ip,
                                       const PortRequest& request,
                                       std::optional<std::uint64_t>& token) {
   const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
-  int fd = -1;
-  std::uint16_t port = 0;
-  for (int attempt = 0; attempt < kBindAttempts && fd < 0; ++attempt) {
-    std::optional<std::uint16_t> candidate;
-    if (request.reservation_token) {
-      candidate = shared_.ports.claim(*request.reservation_token, now_s);
-    } else if (request.even) {
-      candidate = shared_.ports.take_even(request.reserve_next);
-    } else {
-      candidate = shared_.ports.take();
-    }
-    if (!candidate)
-      return nullptr;
-    stun::SocketAddress bind_to = relay_ip;
-    bind_to.port = *candidate;
-    std::string error;
-    fd = open_udp_socket(bind_to, /*reuseport=*/false, error);
-    if (fd >= 0) {
-      port = *candidate;
-      break;
-    }
-    // Someone else holds the port (the range overlaps the ephemeral range): skip it. It goes
-    // back to the pool; the random draw makes picking it again soon unlikely.
-    shared_.ports.put(*candidate);
-    if (request.even && request.reserve_next)
-      shared_.ports.put(*candidate + 1);
-    if (request.reservation_token)
-      return nullptr;
+  PortPool& ports = shared_.ports;
+  if (request.reservation_token) {
+    // The socket was bound when the port was reserved, so nobody can have taken it since.
+    auto reserved = ports.claim(*request.reservation_token, now_s);
+    if (!reserved)
+      return {};
+    return {reserved->fd, local_address_of(reserved->fd)};
   }
-  if (fd < 0)
+  for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
+    const auto port = request.even ? ports.take_even(request.reserve_next) : ports.take();
+    if (!port)
+      return {};
+    // A port someone else holds (the range overlaps the ephemeral range) is skipped; it goes
+    // back to the pool, and the random draw makes picking it again soon unlikely.
+    const int fd = bind_relay_port(relay_ip, *port);
+    int next_fd = -1;
+    if (fd >= 0 && request.reserve_next)
+      next_fd = bind_relay_port(relay_ip, *port + 1);
+    if (fd < 0 || (request.reserve_next && next_fd < 0)) {
+      if (fd >= 0)
+        ::close(fd);
+      ports.put(*port);
+      if (request.reserve_next)
+        ports.put(static_cast<std::uint16_t>(*port + 1));
+      continue;
+    }
+    if (request.reserve_next) {
+      // RFC 8656 §7.2: port+1 is held, socket and all, for the Allocate that brings the token.
+      token = ports.reserve(static_cast<std::uint16_t>(*port + 1), next_fd,
+                            now_s + kReservationSeconds);
+    }
+    return {fd, local_address_of(fd)};
+  }
+  return {};
+}
+
+Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
+                                      const PortRequest& request,
+                                      std::optional<std::uint64_t>& token) {
+  const BoundRelay bound = bind_relay(relay_ip, request, token);
+  if (bound.fd < 0)
     return nullptr;
-  if (request.even && request.reserve_next) {
-    token =
-        shared_.ports.reserve(static_cast<std::uint16_t>(port + 1), now_s + kReservationSeconds);
-  }
+  const int fd = bound.fd;
+  const std::uint16_t port = bound.address.port;
 
   auto a = std::make_unique<Allocation>();
   a->key = key;
-  a->relay = relay_ip;
-  a->relay.port = port;
+  a->relay = bound.address;
   a->advertised = SharedState::advertised(config(), a->relay);
   a->created_ms = now_ms();
   auto* h = new RelayHandle;

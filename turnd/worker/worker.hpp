@@ -90,6 +90,14 @@ class Worker {
   void close_all();
   void close_relay(RelayHandle* h);
   void send_pieces(int fd, const stun::SocketAddress& to, std::span<const iovec> pieces);
+  struct BoundRelay {
+    int fd = -1;
+    stun::SocketAddress address;
+  };
+  /// Binds the relay socket for a new allocation (and, for EVEN-PORT with R, port+1 too);
+  /// fd -1 when no port could be had.
+  BoundRelay bind_relay(const stun::SocketAddress& relay_ip, const PortRequest& request,
+                        std::optional<std::uint64_t>& token);
 
   unsigned index_;
   SharedState& shared_;

@@ -186,6 +186,12 @@ TEST_CASE("allocate: EVEN-PORT with R reserves port+1 for a RESERVATION-TOKEN") 
   auto token = r.view().get(stun::attr::kReservationToken);
   REQUIRE(token);
 
+  // The reserved port is bound at once: another program (the relay range overlaps the
+  // ephemeral range) cannot take it before the token is used.
+  stun::SocketAddress reserved = first.relay();
+  reserved.port = static_cast<std::uint16_t>(reserved.port + 1);
+  CHECK_THROWS(UdpSocket{reserved});
+
   TurnClient second(server.address());
   const Message r2 = second.allocate(
       [&](stun::MessageBuilder& b) { b.add(stun::attr::kReservationToken, *token); });

@@ -2,6 +2,10 @@
 #include "net/port_pool.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <set>
 
@@ -82,13 +86,15 @@ TEST_CASE("port pool: reservations are claimed once, before they expire") {
   auto p = pool.take_even(true);
   REQUIRE(p);
   const auto next = static_cast<std::uint16_t>(*p + 1);
-  const std::uint64_t token = pool.reserve(next, 1000);
+  const std::uint64_t token = pool.reserve(next, -1, 1000);
   CHECK(token != 0);
   CHECK_FALSE(pool.claim(token + 1, 900));
-  CHECK(pool.claim(token, 900) == std::optional<std::uint16_t>(next));
+  auto claimed = pool.claim(token, 900);
+  REQUIRE(claimed);
+  CHECK(claimed->port == next);
   CHECK_FALSE(pool.claim(token, 900));  // consumed
 
-  const std::uint64_t late = pool.reserve(next, 1000);
+  const std::uint64_t late = pool.reserve(next, -1, 1000);
   CHECK_FALSE(pool.claim(late, 1001));  // expired
 }
 
@@ -97,11 +103,24 @@ TEST_CASE("port pool: expired reservations return their port to the pool") {
   auto p = pool.take_even(true);
   REQUIRE(p);
   CHECK(pool.available() == 0);
-  const std::uint64_t token = pool.reserve(40001, 1000);
+  const std::uint64_t token = pool.reserve(40001, -1, 1000);
   pool.expire_reservations(999);
   CHECK(pool.available() == 0);
   pool.expire_reservations(1001);
   CHECK(pool.available() == 1);
   CHECK(pool.take() == std::optional<std::uint16_t>(40001));
+  CHECK_FALSE(pool.claim(token, 1001));
+}
+
+TEST_CASE("port pool: a reservation owns its bound socket and closes it when it expires") {
+  turn::PortPool pool(40000, 40001);
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  const std::uint64_t token = pool.reserve(40001, fd, 1000);
+  CHECK(::fcntl(fd, F_GETFD) != -1);  // still open while reserved
+  pool.expire_reservations(1001);
+  errno = 0;
+  CHECK(::fcntl(fd, F_GETFD) == -1);
+  CHECK(errno == EBADF);
   CHECK_FALSE(pool.claim(token, 1001));
 }
