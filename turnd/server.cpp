@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "auth/user_db.hpp"
 #include "net/local_addresses.hpp"
 #include "net/udp_socket.hpp"
 #include "reload.hpp"

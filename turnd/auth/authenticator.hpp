@@ -9,7 +9,7 @@
 #include <string>
 
 #include "auth/nonce.hpp"
-#include "auth/user_db.hpp"
+#include "userdb/keys.hpp"
 #include "stun/message_view.hpp"
 
 namespace turn {

@@ -82,7 +82,7 @@ class UserDbSource {
   bool racy_ = false;
 };
 
-/// One-shot: the snapshot for `config` (throws UserDbError). Replaces StaticUserDb::load.
+/// One-shot: the snapshot for `config` (throws UserDbError).
 std::shared_ptr<const UserDbSnapshot> load_user_db(const Config& config);
 
 }  // namespace turn

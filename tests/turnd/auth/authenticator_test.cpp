@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "auth/user_db.hpp"
+#include "userdb/snapshot.hpp"
 #include "support/printers.hpp"
 #include "support/test_server.hpp"
 
@@ -327,12 +327,12 @@ namespace {
 
 struct AuthFixture {
   turn::NonceIssuer nonces{600};
-  std::shared_ptr<turn::StaticUserDb> db = std::make_shared<turn::StaticUserDb>();
+  std::shared_ptr<turn::UserDbSnapshot> db = std::make_shared<turn::UserDbSnapshot>();
   turn::Authenticator auth{"realm.test", nonces, db};
   stun::SocketAddress client = loopback(4000);
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(512);
 
-  AuthFixture() { db->add("alice", "pw", "realm.test"); }
+  AuthFixture() { db->add_user("realm.test", "alice", "pw"); }
 
   stun::MessageView message(const std::string& user, const std::string& realm,
                             const std::string& nonce, const std::string& password) {
@@ -402,10 +402,10 @@ TEST_CASE("authenticator: outcomes of check()") {
 }
 
 TEST_CASE("user db: a 0x key is used as the MD5 key and gives no SHA-256 key") {
-  turn::StaticUserDb db;
+  turn::UserDbSnapshot db;
   const auto key = stun::long_term_key_md5("carol", "r", "secret");
-  db.add("carol", hex(key), "r");
-  db.add("dave", "plain", "r");
+  db.add_user("r", "carol", hex(key));
+  db.add_user("r", "dave", "plain");
   auto carol = db.find("carol", "r");
   REQUIRE(carol);
   CHECK(carol->md5 == key);
