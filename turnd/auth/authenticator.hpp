@@ -9,8 +9,8 @@
 #include <string>
 
 #include "auth/nonce.hpp"
-#include "userdb/keys.hpp"
 #include "stun/message_view.hpp"
+#include "userdb/keys.hpp"
 
 namespace turn {
 

@@ -11,9 +11,11 @@ int main() {
   stun::MessageBuilder b(buf, stun::pack_type(stun::Method::kBinding, stun::Class::kRequest), tid);
   b.add(stun::attr::kUsername, "user").add_integrity_sha1(key).add_fingerprint();
   auto bytes = b.finish();
-  if (!bytes) return 1;
+  if (!bytes)
+    return 1;
   auto msg = stun::MessageView::parse(*bytes);
-  if (!msg || !stun::verify_integrity_sha1(*msg, key) || !stun::verify_fingerprint(*msg)) return 2;
+  if (!msg || !stun::verify_integrity_sha1(*msg, key) || !stun::verify_fingerprint(*msg))
+    return 2;
   std::printf("stun_consumer: %zu-byte Binding request built, parsed and verified\n", msg->size());
   return 0;
 }

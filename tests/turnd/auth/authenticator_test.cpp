@@ -6,9 +6,9 @@
 
 #include <thread>
 
-#include "userdb/snapshot.hpp"
 #include "support/printers.hpp"
 #include "support/test_server.hpp"
+#include "userdb/snapshot.hpp"
 
 using namespace turntest;
 
