@@ -106,7 +106,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   uv_timer_init(&loop_, &userdb_timer_);
   userdb_timer_.data = this;
   uv_timer_start(&userdb_timer_, &Server::on_userdb_timer, 1000, 1000);
-  for (int signum : {SIGTERM, SIGINT, SIGHUP}) {
+  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
     auto s = std::make_unique<uv_signal_t>();
     uv_signal_init(&loop_, s.get());
     s->data = this;
@@ -139,15 +139,20 @@ Server::~Server() {
 int Server::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   shutdown();
+  running_ = false;
   return 0;
 }
 
 void Server::stop() {
-  uv_async_send(&stop_async_);
+  // After the control loop closed its handles (drain, a signal) there is nothing to wake.
+  if (!stopping_.load())
+    uv_async_send(&stop_async_);
 }
 
 void Server::on_stop(uv_async_t* handle) {
   auto* self = static_cast<Server*>(handle->data);
+  if (self->stopping_.exchange(true))
+    return;  // closing twice would abort libuv
   uv_close(reinterpret_cast<uv_handle_t*>(&self->userdb_timer_), nullptr);
   for (auto& s : self->signals_)
     uv_close(reinterpret_cast<uv_handle_t*>(s.get()), nullptr);
@@ -160,12 +165,32 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
     self->reload();
     return;
   }
+  if (signum == SIGUSR1) {
+    self->drain();
+    return;
+  }
   log::info(std::string("signal ") + ::strsignal(signum) + ": stopping");
   on_stop(&self->stop_async_);
 }
 
 void Server::on_userdb_timer(uv_timer_t* handle) {
-  static_cast<Server*>(handle->data)->refresh_users(false);
+  auto* self = static_cast<Server*>(handle->data);
+  self->refresh_users(false);
+  if (self->draining()) {
+    const auto left = self->totals().active_allocations;
+    if (left <= self->config_.drain_min_allocations) {
+      log::info("drain: " + std::to_string(left) + " allocation(s) left, stopping");
+      on_stop(&self->stop_async_);
+    }
+  }
+}
+
+void Server::drain() {
+  if (shared_->draining.exchange(true))
+    return;
+  log::info("SIGUSR1: draining: new allocations are refused; stopping once at most " +
+            std::to_string(config_.drain_min_allocations) + " allocation(s) remain (now " +
+            std::to_string(totals().active_allocations) + ")");
 }
 
 void Server::refresh_users(bool force) {

@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -45,6 +46,11 @@ class Server {
   /// allocation; options that need a restart keep their running value and are logged. On an
   /// error the running configuration stays. Runs on the control thread (SIGHUP).
   bool reload();
+  /// SIGUSR1: refuse new allocations and stop once at most drain-min-allocations remain.
+  void drain();
+  bool draining() const { return shared_->draining.load(); }
+  /// True from construction until run() returns.
+  bool running() const { return running_.load(); }
 
   /// The bound listener addresses (with the real port when listening-port was 0).
   const std::vector<stun::SocketAddress>& listeners() const { return listeners_; }
@@ -64,6 +70,8 @@ class Server {
 
   Config config_;
   std::function<Config()> loader_;
+  std::atomic<bool> running_{true};
+  std::atomic<bool> stopping_{false};
   SettingsPtr settings_;
   std::vector<stun::SocketAddress> listeners_;
   std::unique_ptr<SharedState> shared_;

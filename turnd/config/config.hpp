@@ -70,6 +70,8 @@ struct Config {
   unsigned total_quota = 0;  ///< allocations in all; 0 = unlimited
   /// Bytes per second one allocation may relay in each direction (coturn max-bps); 0 = no cap.
   std::uint64_t max_bps = 0;
+  /// SIGUSR1 drain: exit once no more than this many allocations remain (coturn 4.15).
+  unsigned drain_min_allocations = 0;
 
   // Peer policy
   std::vector<AddressRange> allowed_peer_ips;

@@ -97,6 +97,10 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.permission_lifetime = parse_uint(e, 1, 86400); }},
       {"user-quota", 'q', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.user_quota = parse_uint(e, 0, 1u << 30); }},
+      {"drain-min-allocations", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) {
+         c.drain_min_allocations = parse_uint(e, 0, 1u << 30);
+       }},
       {"max-bps", 's', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.max_bps = parse_uint(e, 0, 4000000000u); }},
       {"total-quota", 'Q', true, Pass::kMain,

@@ -259,7 +259,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "prometheus-key",
                                                       "respond-http-unsupported",
                                                       "raw-public-keys",
-                                                      "drain-min-allocations",
                                                       "cpus",
                                                       "sock-buf-size",
                                                       "drop-invalid-packets",

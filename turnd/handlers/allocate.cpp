@@ -90,6 +90,12 @@ void handle_allocate(Request& r) {
   if (!check_request(r, family, additional_v6))
     return;
   SharedState& shared = r.shared();
+  if (shared.draining.load(std::memory_order_relaxed)) {
+    // Draining for a restart or upgrade: the client should use its next server (RFC 8656 §7.2:
+    // 508 when the server cannot take the allocation now).
+    send_error(r, 508, "Insufficient Capacity");
+    return;
+  }
   auto relay_ip = shared.relay_ip_for(r.config(), family, r.worker.listener(r.key.listener).local);
   if (!relay_ip) {
     send_error(r, 440, "Address Family not Supported");

@@ -29,6 +29,8 @@ struct SharedState {
   /// The effective max-bps: the realm option from the user db, else the configuration's.
   /// Read when an allocation is created; written by the control thread.
   std::atomic<std::uint64_t> max_bps{0};
+  /// SIGUSR1: no new allocations; existing ones run on until they end.
+  std::atomic<bool> draining{false};
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).

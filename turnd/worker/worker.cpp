@@ -23,6 +23,9 @@ constexpr int kBindAttempts = 16;
 void free_relay_handle(uv_handle_t* handle) {
   auto* h = static_cast<RelayHandle*>(handle->data);
   ::close(h->fd);
+  // Only now is the port really free: returned earlier, another worker could draw it and
+  // fail to bind.
+  h->worker->shared().ports.put(h->port);
   delete h;
 }
 
@@ -272,7 +275,6 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
 
 void Worker::close_relay(RelayHandle* h) {
   h->allocation = nullptr;
-  shared_.ports.put(h->port);
   uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), free_relay_handle);
 }
 
