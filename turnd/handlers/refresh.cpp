@@ -15,10 +15,12 @@ void handle_refresh(Request& r) {
   auto requested = r.msg.get(stun::attr::kLifetime);
   Response response(r, stun::Class::kSuccess);
   if (requested && *requested == 0) {
-    response.builder().add(stun::attr::kLifetime, 0u);
-    response.send();
+    // Delete first, answer second: once the client has the answer, the allocation is gone
+    // everywhere it can look (counters, logs), not a moment later.
     WorkerStats::add(r.worker.counters().allocations_deleted);
     r.worker.remove_allocation(*a, "deleted");
+    response.builder().add(stun::attr::kLifetime, 0u);
+    response.send();
     return;
   }
   a->lifetime_s =
