@@ -129,9 +129,10 @@ void Worker::on_relay_readable(uv_poll_t* handle, int status, int) {
   h->worker->drain_relay(*h);
 }
 
-void Worker::drain_listener(Listener& l) {
+template <typename OnDatagram>
+void Worker::drain(int fd, OnDatagram&& on_datagram) {
   for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
-    const int n = batch_->receive(l.fd);
+    const int n = batch_->receive(fd);
     if (n == 0)
       return;
     WorkerStats::add(stats_.recvmmsg_calls);
@@ -141,30 +142,26 @@ void Worker::drain_listener(Listener& l) {
         WorkerStats::add(stats_.truncated_packets);
         continue;
       }
-      on_client_datagram(*this, ClientKey{batch_->source(i), l.index}, batch_->data(i));
+      if (!on_datagram(batch_->source(i), batch_->data(i)))
+        return;
     }
     if (n < static_cast<int>(RecvBatch::kMessages))
       return;
   }
 }
 
+void Worker::drain_listener(Listener& l) {
+  drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::Bytes data) {
+    on_client_datagram(*this, ClientKey{from, l.index}, data);
+    return true;
+  });
+}
+
 void Worker::drain_relay(RelayHandle& h) {
-  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
-    const int n = batch_->receive(h.fd);
-    if (n == 0)
-      return;
-    WorkerStats::add(stats_.recvmmsg_calls);
-    WorkerStats::add(stats_.recvmmsg_packets, static_cast<std::uint64_t>(n));
-    for (int i = 0; i < n && h.allocation != nullptr; ++i) {
-      if (batch_->truncated(i)) {
-        WorkerStats::add(stats_.truncated_packets);
-        continue;
-      }
-      on_peer_datagram(*this, *h.allocation, batch_->source(i), batch_->data(i));
-    }
-    if (n < static_cast<int>(RecvBatch::kMessages))
-      return;
-  }
+  drain(h.fd, [this, &h](const stun::SocketAddress& from, stun::Bytes data) {
+    on_peer_datagram(*this, *h.allocation, from, data);
+    return h.allocation != nullptr;  // stop reading a relay whose allocation has gone
+  });
 }
 
 void Worker::on_sweep(uv_timer_t* handle) {

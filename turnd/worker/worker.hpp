@@ -84,6 +84,11 @@ class Worker {
   static void on_stop(uv_async_t* handle);
   static void on_settings(uv_async_t* handle);
   static void on_sweep(uv_timer_t* handle);
+  /// Reads `fd` in recvmmsg batches, bounded per wakeup so one busy socket cannot starve the
+  /// rest, counts them, drops truncated datagrams, and hands each datagram to `on_datagram`
+  /// (source, bytes) until it returns false.
+  template <typename OnDatagram>
+  void drain(int fd, OnDatagram&& on_datagram);
   void drain_listener(Listener& l);
   void drain_relay(RelayHandle& h);
   void sweep();
