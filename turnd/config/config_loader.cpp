@@ -20,6 +20,7 @@ struct OptionSpec {
   bool takes_value;  ///< false: a boolean flag that may still carry on/off
   Pass pass;
   Apply apply;
+  bool repeatable = false;  ///< appends; a command-line list replaces the file's
 };
 
 [[noreturn]] void unsupported_userdb(Config&, const ConfigEntry& e) {
@@ -36,7 +37,8 @@ const std::vector<OptionSpec>& option_table() {
       {"listening-port", 'p', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.listening_port = parse_port(e); }},
       {"listening-ip", 'L', true, Pass::kMain,
-       [](Config& c, const ConfigEntry& e) { c.listening_ips.push_back(parse_ip(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.listening_ips.push_back(parse_ip(e)); },
+       /*repeatable=*/true},
       {"no-udp", 0, false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.no_udp = parse_bool(e); }},
       {"no-stun", 0, false, Pass::kMain,
@@ -45,9 +47,11 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.stun_only = parse_bool(e); }},
       // Relay
       {"relay-ip", 'E', true, Pass::kMain,
-       [](Config& c, const ConfigEntry& e) { c.relay_ips.push_back(parse_ip(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.relay_ips.push_back(parse_ip(e)); },
+       /*repeatable=*/true},
       {"external-ip", 'X', true, Pass::kMain,
-       [](Config& c, const ConfigEntry& e) { c.external_ips.push_back(parse_external_ip(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.external_ips.push_back(parse_external_ip(e)); },
+       /*repeatable=*/true},
       {"min-port", 0, true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.min_port = parse_port(e); }},
       {"max-port", 0, true, Pass::kMain,
@@ -64,7 +68,8 @@ const std::vector<OptionSpec>& option_table() {
       {"realm", 'r', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.realm = require_value(e); }},
       {"user", 'u', true, Pass::kUsers,
-       [](Config& c, const ConfigEntry& e) { c.users.push_back(parse_user(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.users.push_back(parse_user(e)); },
+       /*repeatable=*/true},
       {"userdb", 'b', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.userdb = require_value(e); }},
       {"db", 0, true, Pass::kMain,
@@ -76,7 +81,8 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) {
          c.static_auth_secrets.push_back(require_value(e));
          c.use_auth_secret = true;
-       }},
+       },
+       /*repeatable=*/true},
       {"rest-api-separator", 'C', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.rest_api_separator = require_value(e)[0]; }},
       {"redis-userdb", 'N', true, Pass::kMain, unsupported_userdb},
@@ -107,9 +113,11 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.total_quota = parse_uint(e, 0, 1u << 30); }},
       // Peer policy
       {"allowed-peer-ip", 0, true, Pass::kMain,
-       [](Config& c, const ConfigEntry& e) { c.allowed_peer_ips.push_back(parse_range(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.allowed_peer_ips.push_back(parse_range(e)); },
+       /*repeatable=*/true},
       {"denied-peer-ip", 0, true, Pass::kMain,
-       [](Config& c, const ConfigEntry& e) { c.denied_peer_ips.push_back(parse_range(e)); }},
+       [](Config& c, const ConfigEntry& e) { c.denied_peer_ips.push_back(parse_range(e)); },
+       /*repeatable=*/true},
       {"allow-loopback-peers", 0, false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.allow_loopback_peers = parse_bool(e); }},
       {"no-multicast-peers", 0, false, Pass::kMain,
@@ -168,8 +176,8 @@ const OptionSpec* find_option(std::string_view name) {
 }
 
 bool is_repeatable(std::string_view name) {
-  return name == "listening-ip" || name == "relay-ip" || name == "external-ip" || name == "user" ||
-         name == "static-auth-secret" || name == "allowed-peer-ip" || name == "denied-peer-ip";
+  const OptionSpec* spec = find_option(name);
+  return spec != nullptr && spec->repeatable;
 }
 
 std::string trim(std::string_view s) {
