@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "stun/integrity.hpp"
+#include "userdb/keys.hpp"
 
 namespace turn {
 namespace {
@@ -14,14 +15,6 @@ namespace {
 constexpr std::size_t kCookieLen = 13;
 constexpr std::size_t kTimeLen = 8;
 constexpr std::size_t kMacLen = 24;  // 96 bits of HMAC-SHA256 in hex
-
-void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 0xF]);
-  }
-}
 
 }  // namespace
 
@@ -37,9 +30,7 @@ std::string NonceIssuer::mac_hex(std::uint32_t issued, const stun::SocketAddress
   const stun::Bytes pieces[] = {stun::Bytes{t, 4}, client.ip_bytes()};
   std::array<std::uint8_t, 32> mac;
   stun::hmac("SHA256", secret_, pieces, mac);
-  std::string out;
-  append_hex(out, mac.data(), kMacLen / 2);
-  return out;
+  return to_hex({mac.data(), kMacLen / 2});
 }
 
 std::string NonceIssuer::issue(const stun::SocketAddress& client, std::uint64_t now_s) const {
@@ -49,7 +40,7 @@ std::string NonceIssuer::issue(const stun::SocketAddress& client, std::uint64_t 
   const auto issued = static_cast<std::uint32_t>(now_s);
   std::uint8_t t[4];
   stun::store_u32(t, issued);
-  append_hex(nonce, t, 4);
+  nonce += to_hex(t);
   nonce += mac_hex(issued, client);
   return nonce;
 }

@@ -68,13 +68,7 @@ TEST_CASE("max-bps and user-quota from the user db's realm options") {
   {
     auto store = turn::userdb::AdminStore::open(name, /*write=*/true);
     const auto key = stun::long_term_key_md5("alice", kRealm, "alice-pass");
-    std::string hex;
-    for (auto b : key) {
-      static const char* const kHex = "0123456789abcdef";
-      hex += kHex[b >> 4];
-      hex += kHex[b & 0xF];
-    }
-    store->set_user(kRealm, "alice", hex);
+    store->set_user(kRealm, "alice", turn::to_hex(key));
     store->set_realm_option(kRealm, "max-bps", 5000);
     store->set_realm_option(kRealm, "user-quota", 1);
   }
