@@ -18,7 +18,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTURND_TESTS=OFF -
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libuv1 libssl3 && rm -rf /var/lib/apt/lists/* && useradd --system --no-create-home turnd
+      libuv1 libssl3 libsqlite3-0 && rm -rf /var/lib/apt/lists/* && useradd --system --no-create-home turnd
 COPY --from=build /build/turnd/turnd /usr/local/bin/turnd
 COPY conf/turnserver.conf /usr/share/doc/turnd/turnserver.conf.example
 USER turnd

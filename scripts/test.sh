@@ -15,6 +15,10 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTURND_WERROR=ON
 cmake --build build -j "$JOBS"
 (cd build && ctest --output-on-failure -j 1)
 
+echo "== release build of turnd (the configuration scripts/run.sh and the Dockerfile use)"
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTURND_BENCH=OFF -DTURND_TESTS=OFF
+cmake --build build-release -j "$JOBS" --target turnd turnadmin
+
 echo "== benchmark smoke run"
 build/bench/micro/bench_stun --benchmark_min_time=0.01 >/dev/null
 
