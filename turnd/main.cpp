@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
     }
     if (config.daemon)
       turn::daemonize();
+    const unsigned long files = turn::raise_open_file_limit();
+    turn::log::info("open file limit: " + std::to_string(files) +
+                    " (each allocation holds one relay socket)");
     const std::string pidfile = config.pidfile;
     const std::string user = config.proc_user;
     const std::string group = config.proc_group;

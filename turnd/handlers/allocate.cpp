@@ -78,8 +78,7 @@ void handle_allocate(Request& r) {
   if (Allocation* existing = r.worker.find_allocation(r.key)) {
     // RFC 8656 §7.2: a retransmission gets the same answer; any other Allocate gets 437.
     if (existing->allocate_tid == r.msg.transaction_id() && !existing->allocate_response.empty()) {
-      const iovec piece{existing->allocate_response.data(), existing->allocate_response.size()};
-      r.worker.send_to_client(r.key, {&piece, 1});
+      r.worker.send_to_client(r.key, existing->allocate_response);
     } else {
       send_error(r, 437, "Allocation Mismatch");
     }

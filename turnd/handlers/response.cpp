@@ -30,8 +30,7 @@ stun::Bytes Response::send() {
                std::string(stun::to_string(bytes.error())));
     return {};
   }
-  const iovec piece{const_cast<std::uint8_t*>(bytes->data()), bytes->size()};
-  request_.worker.send_to_client(request_.key, {&piece, 1});
+  request_.worker.send_to_client(request_.key, *bytes);
   return *bytes;
 }
 

@@ -1,16 +1,13 @@
 #include "relay/relay_path.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "stun/builder.hpp"
 #include "stun/channel_data.hpp"
 
 namespace turn {
 namespace {
-
-iovec piece(const std::uint8_t* p, std::size_t n) {
-  return {const_cast<std::uint8_t*>(p), n};
-}
 
 void count_client_to_peer(Worker& w, Allocation& a, std::size_t bytes) {
   ++a.traffic.client_packets;
@@ -60,10 +57,9 @@ void on_client_channel_data(Worker& w, const ClientKey& key, stun::Bytes data) {
     drop_no_permission(w);
     return;
   }
-  const iovec out = piece(cd->payload.data(), cd->payload.size());
   if (!within_budget(w, a->client_to_peer_limit, cd->payload.size()))
     return;
-  w.send_to_peer(*a, channel->peer, {&out, 1});
+  w.relay_to_peer(*a, channel->peer, cd->payload);
   count_client_to_peer(w, *a, cd->payload.size());
 }
 
@@ -91,14 +87,14 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
     WorkerStats::add(w.counters().peer_denied);
     return;
   }
-  const iovec out = piece(data->data(), data->size());
   if (!within_budget(w, a->client_to_peer_limit, data->size()))
     return;
-  w.send_to_peer(*a, target, {&out, 1});
+  w.relay_to_peer(*a, target, *data);
   count_client_to_peer(w, *a, data->size());
 }
 
-void on_peer_datagram(Worker& w, Allocation& a, const stun::SocketAddress& peer, stun::Bytes data) {
+void on_peer_datagram(Worker& w, Allocation& a, const stun::SocketAddress& peer,
+                      stun::MutableBytes data) {
   const std::uint64_t now = w.now_ms();
   if (!a.has_permission(peer, now) || data.size() > 0xFFFF - 48) {
     drop_no_permission(w);
@@ -106,30 +102,34 @@ void on_peer_datagram(Worker& w, Allocation& a, const stun::SocketAddress& peer,
   }
   if (!within_budget(w, a.peer_to_client_limit, data.size()))
     return;
+  // The header is written into the receive buffer's headroom, right in front of the payload,
+  // so the datagram goes out as one piece without copying the payload.
+  std::uint8_t* const payload = data.data();
   if (const ChannelBinding* channel = a.channel_by_peer(peer, now)) {
     // RFC 8656 §12.5: over UDP no padding is needed.
-    std::uint8_t header[stun::kChannelDataHeaderSize];
+    std::uint8_t* const header = payload - stun::kChannelDataHeaderSize;
     stun::write_channel_data_header(header, channel->number,
                                     static_cast<std::uint16_t>(data.size()));
-    const iovec out[] = {piece(header, sizeof(header)), piece(data.data(), data.size())};
-    w.send_to_client(a.key, out);
+    w.relay_to_client(a.key, {header, stun::kChannelDataHeaderSize + data.size()});
   } else {
-    // Data indication: header and XOR-PEER-ADDRESS built in place, then the DATA attribute's
-    // header; the payload itself is sent from the receive buffer, padding from a zero block.
-    std::array<std::uint8_t, 64> header;
-    stun::MessageBuilder b(header, stun::pack_type(stun::Method::kData, stun::Class::kIndication),
+    // Data indication (RFC 8656 §11.3): header and XOR-PEER-ADDRESS built in a scratch block,
+    // then placed in front of the payload with the DATA attribute's header; padding to 4 bytes
+    // goes into the tailroom.
+    std::array<std::uint8_t, RecvBatch::kHeadroom> scratch;
+    stun::MessageBuilder b(scratch, stun::pack_type(stun::Method::kData, stun::Class::kIndication),
                            next_indication_id(w));
     b.add(stun::attr::kXorPeerAddress, peer);
     const std::size_t at = b.size();
-    stun::store_u16(header.data() + at, static_cast<std::uint16_t>(stun::AttrType::kData));
-    stun::store_u16(header.data() + at + 2, static_cast<std::uint16_t>(data.size()));
+    const std::size_t header_size = at + 4;
+    stun::store_u16(scratch.data() + at, static_cast<std::uint16_t>(stun::AttrType::kData));
+    stun::store_u16(scratch.data() + at + 2, static_cast<std::uint16_t>(data.size()));
     const std::size_t padding = stun::pad4(data.size()) - data.size();
-    stun::store_u16(header.data() + 2,
-                    static_cast<std::uint16_t>(at + 4 - stun::kHeaderSize + data.size() + padding));
-    static constexpr std::uint8_t kZeros[4] = {};
-    const iovec out[] = {piece(header.data(), at + 4), piece(data.data(), data.size()),
-                         piece(kZeros, padding)};
-    w.send_to_client(a.key, out);
+    stun::store_u16(scratch.data() + 2, static_cast<std::uint16_t>(header_size - stun::kHeaderSize +
+                                                                   data.size() + padding));
+    std::uint8_t* const header = payload - header_size;
+    std::memcpy(header, scratch.data(), header_size);
+    std::memset(payload + data.size(), 0, padding);
+    w.relay_to_client(a.key, {header, header_size + data.size() + padding});
   }
   ++a.traffic.peer_packets;
   a.traffic.peer_bytes += data.size();

@@ -1,5 +1,6 @@
 // The per-packet relay path (RFC 8656 §10-§12). No allocation, no lock, no copy of the payload:
-// headers go out as separate iovecs in front of the payload, which stays in the receive buffer.
+// it stays in the receive buffer, headers are written in front of it, and the datagram is queued
+// for the worker's batched send.
 #pragma once
 
 #include "stun/bytes.hpp"
@@ -14,7 +15,9 @@ void on_client_channel_data(Worker& worker, const ClientKey& key, stun::Bytes da
 void on_send_indication(Worker& worker, const ClientKey& key, const stun::MessageView& msg);
 /// A datagram from a peer to a relay address: ChannelData if a channel is bound to the peer,
 /// else a Data indication if the peer's IP has a permission, else dropped (RFC 8656 §10.3, §12.7).
+/// `data` lies in a receive slot: RecvBatch::kHeadroom bytes in front of it and kTailroom after
+/// it may be written.
 void on_peer_datagram(Worker& worker, Allocation& allocation, const stun::SocketAddress& peer,
-                      stun::Bytes data);
+                      stun::MutableBytes data);
 
 }  // namespace turn

@@ -9,6 +9,12 @@ namespace turn {
 /// detached; stdin/stdout/stderr point to /dev/null. Call before any thread is started.
 void daemonize();
 
+/// Raises the open-file limit to its hard maximum (as coturn does): every allocation holds a
+/// relay socket, so the usual soft limit of 1024 would cap a server near a thousand
+/// allocations. Returns
+/// the limit now in force.
+unsigned long raise_open_file_limit();
+
 /// Writes the current pid to `path` (nothing for ""); throws std::runtime_error on failure.
 void write_pidfile(const std::string& path);
 void remove_pidfile(const std::string& path);

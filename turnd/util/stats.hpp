@@ -22,7 +22,11 @@ namespace turn {
   X(peer_denied, "peers refused by the peer policy (403)")                                 \
   X(truncated_packets, "datagrams larger than the receive buffer")                         \
   X(bandwidth_dropped_packets, "relayed packets dropped by max-bps")                       \
-  X(send_errors, "sendmsg failures (EAGAIN included)")                                     \
+  X(send_errors, "response sendmsg failures (EAGAIN included)")                            \
+  X(relay_send_calls, "sendmmsg/sendmsg calls carrying relayed datagrams")                 \
+  X(relay_sent_datagrams, "relayed datagrams handed to the kernel")                        \
+  X(relay_gso_batches, "UDP GSO sends carrying several relayed datagrams")                 \
+  X(relay_send_errors, "relayed datagrams the kernel refused (EAGAIN included)")           \
   X(recvmmsg_calls, "recvmmsg calls")                                                      \
   X(recvmmsg_packets, "datagrams returned by recvmmsg")                                    \
   X(client_to_peer_packets, "packets relayed client -> peer")                              \

@@ -37,6 +37,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       settings_(std::move(settings)),
       loop_(std::make_unique<uv_loop_t>()),
       batch_(std::make_unique<RecvBatch>()),
+      tx_queue_(std::make_unique<TxQueue>()),
       tx_storage_(stun::kHeaderSize + 0xFFFC) {
   tx_ = tx_storage_;
   uv_loop_init(loop_.get());
@@ -46,6 +47,8 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
   settings_async_.data = this;
   uv_timer_init(loop_.get(), &sweep_timer_);
   sweep_timer_.data = this;
+  uv_check_init(loop_.get(), &flush_check_);
+  flush_check_.data = this;
 }
 
 Worker::~Worker() {
@@ -70,6 +73,7 @@ void Worker::start() {
   for (auto& l : listeners_)
     uv_poll_start(&l->poll, UV_READABLE, &Worker::on_listener_readable);
   uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs);
+  uv_check_start(&flush_check_, &Worker::on_loop_check);
   thread_ = std::thread([this] { uv_run(loop_.get(), UV_RUN_DEFAULT); });
 }
 
@@ -110,7 +114,9 @@ void Worker::close_all() {
     remove_allocation(*allocations_.begin()->second, "shutdown");
   for (auto& l : listeners_)
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
+  flush_relayed();
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
 }
@@ -132,6 +138,8 @@ void Worker::on_relay_readable(uv_poll_t* handle, int status, int) {
 template <typename OnDatagram>
 void Worker::drain(int fd, OnDatagram&& on_datagram) {
   for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+    if (!batch_->has_room())
+      flush_relayed();
     const int n = batch_->receive(fd);
     if (n == 0)
       return;
@@ -151,17 +159,33 @@ void Worker::drain(int fd, OnDatagram&& on_datagram) {
 }
 
 void Worker::drain_listener(Listener& l) {
-  drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::Bytes data) {
+  drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::MutableBytes data) {
     on_client_datagram(*this, ClientKey{from, l.index}, data);
     return true;
   });
 }
 
 void Worker::drain_relay(RelayHandle& h) {
-  drain(h.fd, [this, &h](const stun::SocketAddress& from, stun::Bytes data) {
+  drain(h.fd, [this, &h](const stun::SocketAddress& from, stun::MutableBytes data) {
     on_peer_datagram(*this, *h.allocation, from, data);
     return h.allocation != nullptr;  // stop reading a relay whose allocation has gone
   });
+}
+
+void Worker::on_loop_check(uv_check_t* handle) {
+  static_cast<Worker*>(handle->data)->flush_relayed();
+}
+
+void Worker::flush_relayed() {
+  if (!tx_queue_->empty()) {
+    tx_queue_->flush();
+    const TxCounters& c = tx_queue_->counters();
+    stats_.relay_send_calls.store(c.calls, std::memory_order_relaxed);
+    stats_.relay_sent_datagrams.store(c.datagrams, std::memory_order_relaxed);
+    stats_.relay_gso_batches.store(c.gso_batches, std::memory_order_relaxed);
+    stats_.relay_send_errors.store(c.errors, std::memory_order_relaxed);
+  }
+  batch_->release_all();
 }
 
 void Worker::on_sweep(uv_timer_t* handle) {
@@ -291,24 +315,16 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
 }
 
-void Worker::send_pieces(int fd, const stun::SocketAddress& to, std::span<const iovec> pieces) {
+void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
   sockaddr_storage ss;
+  iovec piece{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
   msghdr msg{};
-  msg.msg_namelen = to.to_sockaddr(ss);
+  msg.msg_namelen = key.client.to_sockaddr(ss);
   msg.msg_name = &ss;
-  msg.msg_iov = const_cast<iovec*>(pieces.data());
-  msg.msg_iovlen = pieces.size();
-  if (::sendmsg(fd, &msg, MSG_DONTWAIT) < 0)
+  msg.msg_iov = &piece;
+  msg.msg_iovlen = 1;
+  if (::sendmsg(listeners_[key.listener]->fd, &msg, MSG_DONTWAIT) < 0)
     WorkerStats::add(stats_.send_errors);
-}
-
-void Worker::send_to_client(const ClientKey& key, std::span<const iovec> pieces) {
-  send_pieces(listeners_[key.listener]->fd, key.client, pieces);
-}
-
-void Worker::send_to_peer(const Allocation& a, const stun::SocketAddress& peer,
-                          std::span<const iovec> pieces) {
-  send_pieces(a.relay_fd(), peer, pieces);
 }
 
 }  // namespace turn

@@ -9,13 +9,13 @@
 
 #include <memory>
 #include <mutex>
-#include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "alloc/allocation.hpp"
 #include "net/recv_batch.hpp"
+#include "net/tx_queue.hpp"
 #include "util/stats.hpp"
 #include "worker/settings.hpp"
 #include "worker/shared_state.hpp"
@@ -72,9 +72,16 @@ class Worker {
   Allocation* create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
                                 const PortRequest& ports, std::optional<std::uint64_t>& token);
   void remove_allocation(Allocation& a, const char* why);
-  void send_to_client(const ClientKey& key, std::span<const iovec> pieces);
-  void send_to_peer(const Allocation& a, const stun::SocketAddress& peer,
-                    std::span<const iovec> pieces);
+  /// Sends a response now (it lives in tx_buffer(), which the next request reuses).
+  void send_to_client(const ClientKey& key, stun::Bytes datagram);
+  /// Relayed datagrams: queued, sent in batches once per loop iteration. `datagram` must lie in
+  /// the receive buffers (or stay valid some other way) until then.
+  void relay_to_client(const ClientKey& key, stun::Bytes datagram) {
+    tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
+  }
+  void relay_to_peer(const Allocation& a, const stun::SocketAddress& peer, stun::Bytes datagram) {
+    tx_queue_->push(a.relay_fd(), peer, datagram.data(), datagram.size());
+  }
   /// A buffer for building one response; valid until the next call.
   stun::MutableBytes tx_buffer() { return tx_; }
 
@@ -84,6 +91,9 @@ class Worker {
   static void on_stop(uv_async_t* handle);
   static void on_settings(uv_async_t* handle);
   static void on_sweep(uv_timer_t* handle);
+  static void on_loop_check(uv_check_t* handle);
+  /// Sends the queued relayed datagrams and frees the receive slots they pointed into.
+  void flush_relayed();
   /// Reads `fd` in recvmmsg batches, bounded per wakeup so one busy socket cannot starve the
   /// rest, counts them, drops truncated datagrams, and hands each datagram to `on_datagram`
   /// (source, bytes) until it returns false.
@@ -94,7 +104,6 @@ class Worker {
   void sweep();
   void close_all();
   void close_relay(RelayHandle* h);
-  void send_pieces(int fd, const stun::SocketAddress& to, std::span<const iovec> pieces);
   struct BoundRelay {
     int fd = -1;
     stun::SocketAddress address;
@@ -113,10 +122,12 @@ class Worker {
   std::unique_ptr<uv_loop_t> loop_;
   uv_async_t stop_async_{};
   uv_timer_t sweep_timer_{};
+  uv_check_t flush_check_{};  ///< runs after each poll phase: one flush per loop iteration
   std::thread thread_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> allocations_;
   std::unique_ptr<RecvBatch> batch_;
+  std::unique_ptr<TxQueue> tx_queue_;
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;

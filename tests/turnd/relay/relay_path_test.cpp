@@ -222,6 +222,7 @@ TEST_CASE("relay: 1000 packets each way, Send/Data and ChannelData, without loss
     return t.client_to_peer_packets == kTotal && t.peer_to_client_packets == kTotal;
   }));
   CHECK(r.server.totals().send_errors == 0);
+  CHECK(r.server.totals().relay_send_errors == 0);
 }
 
 TEST_CASE("relay: two clients talk through each other's relay addresses") {
