@@ -15,6 +15,11 @@
 namespace turn {
 namespace {
 
+/// 4 MiB each way per listener. The kernel charges each datagram its buffer's true size (about
+/// 1 KiB for a small one), so the default 208 KiB holds only a couple of hundred datagrams: a
+/// worker busy for a moment with many clients sending would drop packets.
+constexpr int kListenerBufferBytes = 4 << 20;
+
 unsigned workers_for(const Config& c) {
   if (c.relay_threads != 0)
     return c.relay_threads;
@@ -79,6 +84,7 @@ Server::Server(Config config) : config_(std::move(config)) {
       const int fd = open_udp_socket(local, /*reuseport=*/true, error);
       if (fd < 0)
         fail(local, error);
+      set_listener_buffers(fd, kListenerBufferBytes);
       if (local.port == 0)
         local = local_address_of(fd);
       fds[w].push_back(fd);
@@ -274,6 +280,15 @@ void Server::shutdown() {
     w->request_stop();
   for (auto& w : workers_)
     w->join();
+  // The counters' final values, for operators without a metrics scrape (and for benchmarks).
+  const ServerTotals t = totals();
+  std::string line = "counters at exit:";
+#define TURND_APPEND_COUNTER(name, help) \
+  if (t.name != 0)                       \
+    line += " " #name "=" + std::to_string(t.name);
+  TURND_WORKER_COUNTERS(TURND_APPEND_COUNTER)
+#undef TURND_APPEND_COUNTER
+  log::info(line);
 }
 
 ServerTotals Server::totals() const {

@@ -102,15 +102,17 @@ std::optional<SocketAddress> SocketAddress::from_sockaddr(const sockaddr* sa) {
 }
 
 socklen_t SocketAddress::to_sockaddr(sockaddr_storage& out) const {
-  std::memset(&out, 0, sizeof(out));
+  // Only the bytes the kernel reads are cleared: this runs once per relayed datagram.
   if (is_v4()) {
     auto* in = reinterpret_cast<sockaddr_in*>(&out);
+    std::memset(in, 0, sizeof(*in));
     in->sin_family = AF_INET;
     in->sin_port = htons(port);
     std::memcpy(&in->sin_addr, ip.data(), 4);
     return sizeof(sockaddr_in);
   }
   auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+  std::memset(in6, 0, sizeof(*in6));
   in6->sin6_family = AF_INET6;
   in6->sin6_port = htons(port);
   std::memcpy(&in6->sin6_addr, ip.data(), 16);

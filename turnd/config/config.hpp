@@ -47,6 +47,12 @@ struct Config {
   std::uint16_t max_port = 65535;
   unsigned relay_threads = 0;  ///< 0: one per CPU
   bool no_udp_relay = false;
+  /// Most microseconds a loaded worker pauses after a small batch so the next one is bigger
+  /// (worker/batch_pacer.hpp); 0 turns it off. turnd's own option.
+  unsigned relay_coalesce_us = 200;
+  /// UDP GSO for runs of equal-sized datagrams to one destination (coturn 4.12's udp-gso). Off
+  /// by default: on loopback and veth the receiver segments in software and it costs more.
+  bool udp_gso = false;
 
   // Authentication
   bool lt_cred_mech = true;

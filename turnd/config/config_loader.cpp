@@ -60,6 +60,10 @@ const std::vector<OptionSpec>& option_table() {
        [](Config& c, const ConfigEntry& e) { c.relay_threads = parse_uint(e, 0, 128); }},
       {"no-udp-relay", 0, false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.no_udp_relay = parse_bool(e); }},
+      {"relay-coalesce-us", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.relay_coalesce_us = parse_uint(e, 0, 10000); }},
+      {"udp-gso", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.udp_gso = parse_bool(e); }},
       // Authentication
       {"lt-cred-mech", 'a', false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.lt_cred_mech = parse_bool(e); }},

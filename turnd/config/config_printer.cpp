@@ -32,7 +32,8 @@ std::string describe_config(const Config& c) {
   }
   o << "min-port=" << c.min_port << "\nmax-port=" << c.max_port
     << "\nrelay-threads=" << c.relay_threads << (c.relay_threads == 0 ? "  # one per CPU" : "")
-    << "\nno-udp-relay=" << on_off(c.no_udp_relay) << '\n';
+    << "\nno-udp-relay=" << on_off(c.no_udp_relay) << "\nrelay-coalesce-us=" << c.relay_coalesce_us
+    << "\nudp-gso=" << on_off(c.udp_gso) << '\n';
   o << "lt-cred-mech=" << on_off(c.lt_cred_mech) << "\nno-auth=" << on_off(c.no_auth)
     << "\nrealm=" << c.realm << '\n';
   for (const auto& u : c.users)

@@ -267,7 +267,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "udp-recvmmsg",
                                                       "udp-recvmmsg-log",
                                                       "udp-sendmmsg-log",
-                                                      "udp-gso",
                                                       "multiplex-peer",
                                                       "multiplex-peer-port",
                                                       "multiplex-peer-max-peers",

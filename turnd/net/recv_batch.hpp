@@ -6,6 +6,7 @@
 // until release_all(), which the worker calls once their relayed copies are flushed.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -32,8 +33,10 @@ class RecvBatch {
   /// Indexes 0..n-1 of data()/source()/truncated() refer to this batch until the next call.
   int receive(int fd);
   /// The datagram, with kHeadroom writable bytes before data() and kTailroom after its end.
-  stun::MutableBytes data(int i) { return {slots_[base_ + i].bytes + kHeadroom, msgs_[i].msg_len}; }
-  bool truncated(int i) const { return (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
+  stun::MutableBytes data(int i) {
+    return {slots_[base_ + i].bytes + kHeadroom, msgs_[base_ + i].msg_len};
+  }
+  bool truncated(int i) const { return (msgs_[base_ + i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
   stun::SocketAddress source(int i) const;
   /// Every slot may be reused: nothing refers to received datagrams any more.
   void release_all() { next_ = 0; }
@@ -42,9 +45,17 @@ class RecvBatch {
   struct Slot {
     alignas(64) std::uint8_t bytes[kHeadroom + kSlotSize + kTailroom];
   };
-  std::array<mmsghdr, kMessages> msgs_{};
-  std::array<iovec, kMessages> iov_{};
-  std::array<sockaddr_storage, kMessages> addrs_{};
+  /// Sockets here are AF_INET or AF_INET6 only, so a sockaddr_in6 holds any source address.
+  union SourceAddress {
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  };
+  // One header, iovec and address per slot, wired once: a receive only restores the name
+  // lengths of the slots it filled (a relay socket usually holds a single datagram, so the
+  // cost per call matters as much as the cost per datagram).
+  std::array<mmsghdr, kSlots> msgs_{};
+  std::array<iovec, kSlots> iov_{};
+  std::array<SourceAddress, kSlots> addrs_{};
   std::array<Slot, kSlots> slots_{};
   std::size_t base_ = 0;  ///< first slot of the latest batch
   std::size_t next_ = 0;  ///< first unused slot

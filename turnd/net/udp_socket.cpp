@@ -37,6 +37,17 @@ int open_udp_socket(const stun::SocketAddress& local, bool reuseport, std::strin
   return fd;
 }
 
+int set_listener_buffers(int fd, int bytes) {
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+  int actual = 0;
+  socklen_t len = sizeof(actual);
+  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &len);
+  return actual;
+}
+
 stun::SocketAddress local_address_of(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

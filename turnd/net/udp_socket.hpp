@@ -12,6 +12,12 @@ namespace turn {
 /// them. Returns the fd, or -errno (and a message in `error`).
 int open_udp_socket(const stun::SocketAddress& local, bool reuseport, std::string& error);
 
+/// A listener carries every client of its worker, so bursts from many clients arrive between two
+/// wakeups: its buffers are asked for `bytes` each way (the kernel caps the request at
+/// net.core.rmem_max / wmem_max; as root the cap is lifted with the FORCE variants). Returns the
+/// receive buffer size now in force.
+int set_listener_buffers(int fd, int bytes);
+
 /// The address a socket is bound to (to learn a kernel-chosen port).
 stun::SocketAddress local_address_of(int fd);
 

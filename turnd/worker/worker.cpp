@@ -47,6 +47,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
   settings_async_.data = this;
   uv_timer_init(loop_.get(), &sweep_timer_);
   sweep_timer_.data = this;
+  tx_queue_->set_gso_enabled(config().udp_gso);
   uv_check_init(loop_.get(), &flush_check_);
   flush_check_.data = this;
 }
@@ -101,8 +102,10 @@ void Worker::on_settings(uv_async_t* handle) {
     std::lock_guard lock(self->pending_mu_);
     next = std::move(self->pending_settings_);
   }
-  if (next)
+  if (next) {
     self->settings_ = std::move(next);
+    self->tx_queue_->set_gso_enabled(self->config().udp_gso);
+  }
 }
 
 void Worker::on_stop(uv_async_t* handle) {
@@ -173,7 +176,21 @@ void Worker::drain_relay(RelayHandle& h) {
 }
 
 void Worker::on_loop_check(uv_check_t* handle) {
-  static_cast<Worker*>(handle->data)->flush_relayed();
+  static_cast<Worker*>(handle->data)->end_iteration();
+}
+
+void Worker::end_iteration() {
+  flush_relayed();
+  const std::uint64_t received = stats_.recvmmsg_packets.load(std::memory_order_relaxed);
+  const auto in_this_iteration = static_cast<std::uint32_t>(received - received_before_);
+  received_before_ = received;
+  const std::uint32_t pause_us =
+      pacer_.after_iteration(uv_hrtime(), in_this_iteration, config().relay_coalesce_us);
+  if (pause_us != 0) {
+    // Datagrams queue in the socket buffers meanwhile; the next poll returns them together.
+    const timespec pause{0, static_cast<long>(pause_us) * 1000};
+    ::nanosleep(&pause, nullptr);
+  }
 }
 
 void Worker::flush_relayed() {

@@ -17,6 +17,7 @@
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
 #include "util/stats.hpp"
+#include "worker/batch_pacer.hpp"
 #include "worker/settings.hpp"
 #include "worker/shared_state.hpp"
 
@@ -94,6 +95,8 @@ class Worker {
   static void on_loop_check(uv_check_t* handle);
   /// Sends the queued relayed datagrams and frees the receive slots they pointed into.
   void flush_relayed();
+  /// After each poll phase: flush, then maybe pause so the next batch is bigger.
+  void end_iteration();
   /// Reads `fd` in recvmmsg batches, bounded per wakeup so one busy socket cannot starve the
   /// rest, counts them, drops truncated datagrams, and hands each datagram to `on_datagram`
   /// (source, bytes) until it returns false.
@@ -128,6 +131,8 @@ class Worker {
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> allocations_;
   std::unique_ptr<RecvBatch> batch_;
   std::unique_ptr<TxQueue> tx_queue_;
+  BatchPacer pacer_;
+  std::uint64_t received_before_ = 0;  ///< recvmmsg_packets at the end of the last iteration
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;
