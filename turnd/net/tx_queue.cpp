@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/udp_socket.hpp"
+
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103  // linux/udp.h; older libc headers lack it
 #endif
@@ -132,13 +134,10 @@ void TxQueue::submit(int fd, std::size_t count) {
 }
 
 void TxQueue::send_one(std::size_t entry) {
-  msghdr msg{};
-  msg.msg_name = &entries_[entry].to;
-  msg.msg_namelen = entries_[entry].namelen;
-  msg.msg_iov = &iov_[entry];
-  msg.msg_iovlen = 1;
+  const Entry& e = entries_[entry];
   ++counters_.calls;
-  if (::sendmsg(entries_[entry].fd, &msg, MSG_DONTWAIT) < 0)
+  if (!send_datagram(e.fd, e.to, e.namelen,
+                     {static_cast<const std::uint8_t*>(iov_[entry].iov_base), iov_[entry].iov_len}))
     ++counters_.errors;
   else
     ++counters_.datagrams;

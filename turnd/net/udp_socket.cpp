@@ -48,6 +48,16 @@ int set_listener_buffers(int fd, int bytes) {
   return actual;
 }
 
+bool send_datagram(int fd, const sockaddr_storage& to, socklen_t to_len, stun::Bytes datagram) {
+  iovec piece{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr_storage*>(&to);
+  msg.msg_namelen = to_len;
+  msg.msg_iov = &piece;
+  msg.msg_iovlen = 1;
+  return ::sendmsg(fd, &msg, MSG_DONTWAIT) >= 0;
+}
+
 stun::SocketAddress local_address_of(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

@@ -1,9 +1,12 @@
 // Non-blocking UDP sockets bound to one local address.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <string>
 
 #include "stun/address.hpp"
+#include "stun/bytes.hpp"
 
 namespace turn {
 
@@ -17,6 +20,9 @@ int open_udp_socket(const stun::SocketAddress& local, bool reuseport, std::strin
 /// net.core.rmem_max / wmem_max; as root the cap is lifted with the FORCE variants). Returns the
 /// receive buffer size now in force.
 int set_listener_buffers(int fd, int bytes);
+
+/// One datagram now, without blocking; false when the kernel refused it (EAGAIN included).
+bool send_datagram(int fd, const sockaddr_storage& to, socklen_t to_len, stun::Bytes datagram);
 
 /// The address a socket is bound to (to learn a kernel-chosen port).
 stun::SocketAddress local_address_of(int fd);

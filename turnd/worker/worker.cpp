@@ -333,14 +333,9 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
 }
 
 void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
-  sockaddr_storage ss;
-  iovec piece{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
-  msghdr msg{};
-  msg.msg_namelen = key.client.to_sockaddr(ss);
-  msg.msg_name = &ss;
-  msg.msg_iov = &piece;
-  msg.msg_iovlen = 1;
-  if (::sendmsg(listeners_[key.listener]->fd, &msg, MSG_DONTWAIT) < 0)
+  sockaddr_storage to;
+  const socklen_t to_len = key.client.to_sockaddr(to);
+  if (!send_datagram(listeners_[key.listener]->fd, to, to_len, datagram))
     WorkerStats::add(stats_.send_errors);
 }
 
