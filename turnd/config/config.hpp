@@ -39,6 +39,29 @@ struct Config {
   bool no_udp = false;
   bool no_stun = false;
   bool stun_only = false;
+  /// TCP and TLS share the stream listeners: listening-port carries UDP and TCP (and TLS/DTLS,
+  /// detected by the first byte, as coturn does), tls-listening-port TLS and DTLS (and plain
+  /// TCP/UDP). alt-* ports listen only when set (turnd has no RFC 5780 second address).
+  std::uint16_t tls_listening_port = 5349;
+  std::uint16_t alt_listening_port = 0;
+  std::uint16_t alt_tls_listening_port = 0;
+  bool no_tcp = false;
+  bool no_tls = false;
+  /// DTLS is opt-in (coturn 4.17 `dtls`; `no-dtls` still turns it off).
+  bool dtls = false;
+
+  // TLS (RFC 8656 §3.1 TURN over TLS; DTLS 1.2 over UDP)
+  /// PEM: the server certificate, then (optionally) the unencrypted key, then intermediates;
+  /// or the certificate chain alone with `pkey` naming the key file. Empty: no TLS listeners.
+  std::string cert;
+  std::string pkey;
+  std::string pkey_pwd;
+  std::string cipher_list;    ///< TLS 1.2 cipher list (OpenSSL syntax); empty: OpenSSL's default
+  std::string ec_curve_name;  ///< ECDHE group; empty: OpenSSL's default list
+  std::string dh_file;        ///< DH parameters for DHE ciphers; empty: OpenSSL's built-in
+  std::string ca_file;        ///< CA-file: when set, clients must present a certificate it signs
+  bool tlsv1 = false;         ///< allow TLS 1.0 (coturn 4.7+: off unless asked)
+  bool tlsv1_1 = false;       ///< allow TLS 1.1
 
   // Relay
   std::vector<stun::SocketAddress> relay_ips;  ///< empty: the address the request reached
@@ -47,6 +70,11 @@ struct Config {
   std::uint16_t max_port = 65535;
   unsigned relay_threads = 0;  ///< 0: one per CPU
   bool no_udp_relay = false;
+  bool no_tcp_relay = false;  ///< refuse RFC 6062 TCP allocations
+  /// allocation-default-address-family: the relay family when an Allocate names none
+  /// (RFC 8656 §7.2 says IPv4; `keep` follows the client's own family, coturn's -A keep).
+  enum class AddressFamilyDefault : std::uint8_t { kIpv4, kIpv6, kKeep };
+  AddressFamilyDefault allocation_default_address_family = AddressFamilyDefault::kIpv4;
   /// Most microseconds a loaded worker pauses after a small batch so the next one is bigger
   /// (worker/batch_pacer.hpp); 0 turns it off. turnd's own option.
   unsigned relay_coalesce_us = 200;

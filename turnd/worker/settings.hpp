@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "net/peer_policy.hpp"
+#include "net/tls_context.hpp"
 
 namespace turn {
 
@@ -16,6 +17,8 @@ struct Settings {
 
   Config config;
   PeerPolicy policy;
+  /// TLS/DTLS contexts for new connections; null when no certificate is configured.
+  TlsContextPtr tls;
 };
 
 using SettingsPtr = std::shared_ptr<const Settings>;
