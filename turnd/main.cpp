@@ -7,6 +7,7 @@
 #include "config/config_loader.hpp"
 #include "config/config_printer.hpp"
 #include "config/load_config.hpp"
+#include "net/tls_context.hpp"
 #include "server.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
@@ -33,10 +34,12 @@ void register_options(CLI::App& app, CommandLine& cl) {
       names += ",-" + std::string(1, o.short_name);
     }
     const std::string name(o.name);
-    auto* opt = app.add_option_function<std::string>(
+    // A vector, so a repeated option (-L a -L b) delivers every occurrence in order.
+    auto* opt = app.add_option_function<std::vector<std::string>>(
         names,
-        [&cl, name](const std::string& v) {
-          cl.entries.push_back({name, v, !v.empty(), "command line"});
+        [&cl, name](const std::vector<std::string>& values) {
+          for (const auto& v : values)
+            cl.entries.push_back({name, v, !v.empty(), "command line"});
         },
         "coturn option " + name);
     if (!o.takes_value)
@@ -77,7 +80,11 @@ int main(int argc, char** argv) {
     for (const auto& w : warnings)
       turn::log::warning(w);
     if (cl.check_config) {
-      std::cout << turn::describe_config(config) << "# configuration OK ("
+      // Startup fails on an unreadable or mismatched certificate, so the check does too.
+      const std::string tls =
+          config.cert.empty() ? std::string()
+                              : "# tls: " + turn::TlsContext::load(config)->description() + "\n";
+      std::cout << turn::describe_config(config) << tls << "# configuration OK ("
                 << (file.empty() ? "embedded default" : file) << ")\n";
       return 0;
     }

@@ -19,6 +19,13 @@ std::vector<std::string> keep_restart_only(const Config& running, Config& next) 
   keep("listening-port", running.listening_port, next.listening_port, changed);
   keep("listening-ip", running.listening_ips, next.listening_ips, changed);
   keep("no-udp", running.no_udp, next.no_udp, changed);
+  keep("no-tcp", running.no_tcp, next.no_tcp, changed);
+  keep("no-tls", running.no_tls, next.no_tls, changed);
+  keep("dtls", running.dtls, next.dtls, changed);
+  keep("tls-listening-port", running.tls_listening_port, next.tls_listening_port, changed);
+  keep("alt-listening-port", running.alt_listening_port, next.alt_listening_port, changed);
+  keep("alt-tls-listening-port", running.alt_tls_listening_port, next.alt_tls_listening_port,
+       changed);
   keep("relay-threads", running.relay_threads, next.relay_threads, changed);
   // The port pool is sized at start; relay addresses of running allocations stay valid.
   keep("min-port", running.min_port, next.min_port, changed);

@@ -7,18 +7,13 @@
 #include <stdexcept>
 #include <thread>
 
+#include "net/listeners.hpp"
 #include "net/local_addresses.hpp"
-#include "net/udp_socket.hpp"
 #include "reload.hpp"
 #include "util/log.hpp"
 
 namespace turn {
 namespace {
-
-/// 4 MiB each way per listener. The kernel charges each datagram its buffer's true size (about
-/// 1 KiB for a small one), so the default 208 KiB holds only a couple of hundred datagrams: a
-/// worker busy for a moment with many clients sending would drop packets.
-constexpr int kListenerBufferBytes = 4 << 20;
 
 unsigned workers_for(const Config& c) {
   if (c.relay_threads != 0)
@@ -56,54 +51,28 @@ log::Options log_options(const Config& c) {
 Server::Server(Config config) : config_(std::move(config)) {
   const unsigned n = workers_for(config_);
   const auto ips = listen_addresses(config_);
-  // One socket per worker per address, all in the address's SO_REUSEPORT group. With port 0
-  // the first socket picks the port and the others join it.
-  std::vector<std::vector<int>> fds(n);
-  auto fail = [&fds](const stun::SocketAddress& local, const std::string& error) {
-    for (auto& list : fds) {
-      for (int f : list)
-        ::close(f);
-    }
-    throw std::runtime_error("cannot listen on UDP " + local.to_string() + ": " + error);
-  };
-  for (const auto& ip : ips) {
-    stun::SocketAddress local = ip;
-    local.port = config_.listening_port;
-    if (local.port != 0) {
-      // SO_REUSEPORT would let this server silently share the port with another process of the
-      // same user (a second turnd, each getting part of the clients): a plain bind first fails
-      // when anyone holds the port.
-      std::string error;
-      const int probe = open_udp_socket(local, /*reuseport=*/false, error);
-      if (probe < 0)
-        fail(local, error);
-      ::close(probe);
-    }
-    for (unsigned w = 0; w < n; ++w) {
-      std::string error;
-      const int fd = open_udp_socket(local, /*reuseport=*/true, error);
-      if (fd < 0)
-        fail(local, error);
-      set_listener_buffers(fd, kListenerBufferBytes);
-      if (local.port == 0)
-        local = local_address_of(fd);
-      fds[w].push_back(fd);
-    }
-    listeners_.push_back(local);
-  }
+  TlsContextPtr tls = load_tls(config_);  // ConfigError: a startup error naming the option
+  BoundListeners bound = bind_listeners(config_, plan_listeners(config_, tls != nullptr), ips, n);
+  listeners_ = bound.udp;
+  stream_listeners_ = bound.tcp;
   userdb_ = std::make_unique<UserDbSource>(config_);
   auto users = userdb_->reload();  // UserDbError: a startup error naming the file
   for (const auto& w : users->warnings())
     log::warning(w);
-  shared_ = std::make_unique<SharedState>(config_, users, listeners_);
+  shared_ = std::make_unique<SharedState>(config_, users, own_addresses());
   apply_limits(*users);
-  settings_ = std::make_shared<const Settings>(config_, listeners_);
+  settings_ = std::make_shared<const Settings>(config_, own_addresses(), tls);
   for (unsigned w = 0; w < n; ++w) {
     auto worker = std::make_unique<Worker>(w, *shared_, settings_);
     for (std::size_t i = 0; i < listeners_.size(); ++i)
-      worker->add_listener(fds[w][i], listeners_[i]);
+      worker->add_listener(bound.udp_fds[w][i], listeners_[i]);
+    for (std::size_t i = 0; i < stream_listeners_.size(); ++i)
+      worker->add_stream_listener(bound.tcp_fds[w][i], stream_listeners_[i]);
     workers_.push_back(std::move(worker));
   }
+  bound.release();  // the workers own the sockets now
+  for (auto& w : workers_)
+    shared_->workers.push_back(w.get());
 
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, &Server::on_stop);
@@ -112,7 +81,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   uv_timer_init(&loop_, &userdb_timer_);
   userdb_timer_.data = this;
   uv_timer_start(&userdb_timer_, &Server::on_userdb_timer, 1000, 1000);
-  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
+  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     auto s = std::make_unique<uv_signal_t>();
     uv_signal_init(&loop_, s.get());
     s->data = this;
@@ -122,6 +91,13 @@ Server::Server(Config config) : config_(std::move(config)) {
 
   for (const auto& l : listeners_)
     log::info("listening on UDP " + l.to_string());
+  for (const auto& l : stream_listeners_)
+    log::info("listening on TCP " + l.to_string() + (tls ? " (TCP and TLS)" : ""));
+  if (tls) {
+    log::info("TLS: " + tls->description() + (config_.dtls ? "; DTLS on" : "; DTLS off"));
+  } else {
+    log::info("TLS off: no cert configured");
+  }
   for (const auto& line : settings_->policy.describe())
     log::info("peer policy: " + line);
   log::info("relay ports " + std::to_string(config_.min_port) + "-" +
@@ -173,6 +149,10 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
   }
   if (signum == SIGUSR1) {
     self->drain();
+    return;
+  }
+  if (signum == SIGUSR2) {
+    self->reload_tls();
     return;
   }
   log::info(std::string("signal ") + ::strsignal(signum) + ": stopping");
@@ -259,7 +239,16 @@ bool Server::reload() {
   for (const auto& name : restart_needed) {
     log::warning("reload: option '" + name + "' changed; it takes effect after a restart");
   }
-  settings_ = std::make_shared<const Settings>(next, listeners_);
+  TlsContextPtr tls = settings_->tls;
+  if (!next.cert.empty()) {
+    // SIGHUP also picks up renewed certificates; a broken one keeps the running context.
+    try {
+      tls = load_tls(next);
+    } catch (const std::exception& e) {
+      log::error(std::string("reload: TLS certificate not reloaded: ") + e.what());
+    }
+  }
+  settings_ = std::make_shared<const Settings>(next, own_addresses(), tls);
   userdb_ = std::move(source);
   for (const auto& w : users->warnings())
     log::warning(w);
@@ -272,6 +261,40 @@ bool Server::reload() {
             std::to_string(totals().active_allocations) + " allocation(s) kept");
   for (const auto& line : settings_->policy.describe())
     log::info("peer policy: " + line);
+  return true;
+}
+
+TlsContextPtr Server::load_tls(const Config& config) {
+  if (config.cert.empty())
+    return nullptr;
+  return TlsContext::load(config);
+}
+
+std::vector<stun::SocketAddress> Server::own_addresses() const {
+  std::vector<stun::SocketAddress> own = listeners_;
+  own.insert(own.end(), stream_listeners_.begin(), stream_listeners_.end());
+  return own;
+}
+
+bool Server::reload_tls() {
+  if (config_.cert.empty()) {
+    log::info("SIGUSR2: no cert configured, nothing to reload");
+    return false;
+  }
+  TlsContextPtr tls;
+  try {
+    tls = load_tls(config_);
+  } catch (const std::exception& e) {
+    log::error(std::string("SIGUSR2: certificate not reloaded, the running one stays: ") +
+               e.what());
+    return false;
+  }
+  // Same configuration, new certificate: existing connections keep theirs (each SSL holds a
+  // reference to the context it started with); new connections get the new one.
+  settings_ = std::make_shared<const Settings>(config_, own_addresses(), tls);
+  for (auto& w : workers_)
+    w->post_settings(settings_);
+  log::info("SIGUSR2: TLS certificate reloaded: " + tls->description());
   return true;
 }
 
@@ -299,6 +322,7 @@ ServerTotals Server::totals() const {
     TURND_WORKER_COUNTERS(TURND_SUM_FIELD)
 #undef TURND_SUM_FIELD
     t.active_allocations += s.active_allocations.load(std::memory_order_relaxed);
+    t.active_connections += s.active_connections.load(std::memory_order_relaxed);
   }
   return t;
 }

@@ -22,6 +22,7 @@ struct ServerTotals {
   TURND_WORKER_COUNTERS(TURND_TOTAL_FIELD)
 #undef TURND_TOTAL_FIELD
   std::uint64_t active_allocations = 0;
+  std::uint64_t active_connections = 0;
 };
 
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
@@ -52,8 +53,13 @@ class Server {
   /// True from construction until run() returns.
   bool running() const { return running_.load(); }
 
-  /// The bound listener addresses (with the real port when listening-port was 0).
+  /// The bound UDP listener addresses (with the real port when listening-port was 0).
   const std::vector<stun::SocketAddress>& listeners() const { return listeners_; }
+  /// The bound TCP listener addresses (TURN over TCP and TLS).
+  const std::vector<stun::SocketAddress>& stream_listeners() const { return stream_listeners_; }
+  /// SIGUSR2: loads the certificate and key again for new TLS/DTLS connections; on an error the
+  /// running ones stay. Runs on the control thread.
+  bool reload_tls();
   ServerTotals totals() const;
   std::size_t worker_count() const { return workers_.size(); }
 
@@ -67,6 +73,10 @@ class Server {
   /// The database's realm options (user-quota, total-quota) over the configured ones.
   void apply_limits(const UserDbSnapshot& users);
   void shutdown();
+  /// The TLS contexts for `config`, or null when it names no certificate. Throws ConfigError.
+  static TlsContextPtr load_tls(const Config& config);
+  /// Every address turnd listens on (UDP and TCP), which relays must never reach.
+  std::vector<stun::SocketAddress> own_addresses() const;
 
   Config config_;
   std::function<Config()> loader_;
@@ -74,6 +84,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   SettingsPtr settings_;
   std::vector<stun::SocketAddress> listeners_;
+  std::vector<stun::SocketAddress> stream_listeners_;
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};

@@ -5,14 +5,14 @@
 
 namespace stun {
 
-Result<Frame> next_frame(Bytes buffered, std::size_t max_frame) {
+Result<Frame> next_frame(Bytes buffered, std::size_t max_frame, std::uint16_t max_channel) {
   if (buffered.empty())
     return ParseError::kIncomplete;
   const std::uint8_t first = buffered[0];
   FrameKind kind;
   if (first <= 0x03) {
     kind = FrameKind::kStun;
-  } else if (first >= 0x40 && first <= 0x4F) {
+  } else if (first >= 0x40 && first <= (max_channel >> 8)) {
     kind = FrameKind::kChannelData;
   } else {
     return ParseError::kNotAFrame;

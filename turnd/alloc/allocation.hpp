@@ -14,17 +14,18 @@
 
 namespace turn {
 
-/// The client side of the 5-tuple: client address and the listener (local ip:port) it used.
-/// The transport is UDP for every listener of this worker type.
+/// The client side of the 5-tuple: client address, the listener (local ip:port) it used and,
+/// for TCP, TLS and DTLS, the worker's id of the connection (0 for plain UDP).
 struct ClientKey {
   stun::SocketAddress client;
   std::uint32_t listener = 0;
+  std::uint32_t connection = 0;
   bool operator==(const ClientKey& o) const = default;
 };
 
 struct ClientKeyHash {
   std::size_t operator()(const ClientKey& k) const noexcept {
-    return stun::SocketAddressHash{}(k.client) * 31 + k.listener;
+    return (stun::SocketAddressHash{}(k.client) * 31 + k.listener) * 31 + k.connection;
   }
 };
 
@@ -66,11 +67,20 @@ class Allocation {
   stun::SocketAddress relay;       ///< the bound relay address
   stun::SocketAddress advertised;  ///< what XOR-RELAYED-ADDRESS says (external-ip mapped)
   RelayHandle* handle = nullptr;
+  /// RFC 8656 §7.2 dual allocation (ADDITIONAL-ADDRESS-FAMILY): the IPv6 relay beside the IPv4
+  /// one, sharing permissions, channels and lifetime; null otherwise.
+  RelayHandle* second = nullptr;
+  stun::SocketAddress second_relay;
+  stun::SocketAddress second_advertised;
   std::uint64_t created_ms = 0;
   std::uint64_t expires_ms = 0;
   std::uint32_t lifetime_s = 0;
   std::string user;
   bool dont_fragment = false;
+  /// RFC 6062: the relay is a listening TCP socket; peers are reached through Connect and
+  /// ConnectionAttempt, each peer connection with its CONNECTION-ID listed here.
+  bool tcp = false;
+  std::vector<std::uint32_t> peer_connections;
 
   /// RFC 8656 §7.2: a retransmitted Allocate gets the same response again.
   stun::TransactionId allocate_tid{};
@@ -84,6 +94,14 @@ class Allocation {
   RateLimiter peer_to_client_limit;
 
   int relay_fd() const { return handle->fd; }
+  /// True when peers of `family` can be reached: the relay's family, or either of a dual one.
+  bool serves(std::uint8_t family) const {
+    return relay.family == family || (second != nullptr && second_relay.family == family);
+  }
+  /// The relay socket that sends to `peer` (the IPv6 one of a dual allocation for IPv6 peers).
+  int relay_fd_for(const stun::SocketAddress& peer) const {
+    return second != nullptr && peer.family == second_relay.family ? second->fd : handle->fd;
+  }
 
   bool has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const;
   /// Installs or refreshes the permission for the peer's IP.

@@ -62,6 +62,7 @@ struct Config {
   std::string ca_file;        ///< CA-file: when set, clients must present a certificate it signs
   bool tlsv1 = false;         ///< allow TLS 1.0 (coturn 4.7+: off unless asked)
   bool tlsv1_1 = false;       ///< allow TLS 1.1
+  bool no_tlsv1_2 = false;    ///< coturn no-tlsv1_2: TLS 1.3 only
 
   // Relay
   std::vector<stun::SocketAddress> relay_ips;  ///< empty: the address the request reached

@@ -29,10 +29,87 @@ struct OptionSpec {
                     "database or a flat user file)");
 }
 
+void apply_keep_address_family(Config& c, const ConfigEntry& e) {
+  using Family = Config::AddressFamilyDefault;
+  if (parse_bool(e)) {
+    c.allocation_default_address_family = Family::kKeep;
+  } else if (c.allocation_default_address_family == Family::kKeep) {
+    c.allocation_default_address_family = Family::kIpv4;  // off undoes an earlier "on"
+  }
+}
+
+/// The TCP, TLS and DTLS listener options. 0 turns a port off: TLS and DTLS are also detected
+/// on listening-port by their first byte, as coturn does.
+std::vector<OptionSpec> stream_listener_options() {
+  return {
+      {"tls-listening-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.tls_listening_port = parse_port_or_zero(e); }},
+      {"alt-listening-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.alt_listening_port = parse_port_or_zero(e); }},
+      {"alt-tls-listening-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.alt_tls_listening_port = parse_port_or_zero(e); }},
+      {"no-tcp", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_tcp = parse_bool(e); }},
+      {"no-tls", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_tls = parse_bool(e); }},
+      // coturn 4.17 made DTLS opt-in (`dtls`); its `no-dtls` is deprecated but still honoured.
+      {"dtls", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.dtls = parse_bool(e); }},
+      {"no-dtls", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.dtls = !parse_bool(e); }},
+  };
+}
+
+/// The TLS options: the loader records names; net/tls_context.cpp reads and checks the files.
+std::vector<OptionSpec> tls_options() {
+  return {
+      {"cert", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.cert = require_value(e); }},
+      {"pkey", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.pkey = require_value(e); }},
+      {"pkey-pwd", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.pkey_pwd = require_value(e); }},
+      {"cipher-list", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.cipher_list = require_value(e); }},
+      {"ec-curve-name", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.ec_curve_name = require_value(e); }},
+      {"dh-file", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.dh_file = require_value(e); }},
+      {"CA-file", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.ca_file = require_value(e); }},
+      // coturn 4.7 turned TLS 1.0 and 1.1 off and added these opt-ins. 4.6's no-tlsv1 and
+      // no-tlsv1_1 ask for what is now the default, so they only clear the opt-ins.
+      {"tlsv1", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.tlsv1 = parse_bool(e); }},
+      {"tlsv1_1", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.tlsv1_1 = parse_bool(e); }},
+      {"no-tlsv1", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.tlsv1 = !parse_bool(e); }},
+      {"no-tlsv1_1", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.tlsv1_1 = !parse_bool(e); }},
+      {"no-tlsv1_2", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_tlsv1_2 = parse_bool(e); }},
+  };
+}
+
+/// RFC 6062 TCP relays and the default relay address family (RFC 8656 §7.2, RFC 6156).
+std::vector<OptionSpec> relay_family_options() {
+  return {
+      {"no-tcp-relay", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.no_tcp_relay = parse_bool(e); }},
+      {"allocation-default-address-family", 'A', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) {
+         c.allocation_default_address_family = parse_address_family(e);
+       }},
+      // coturn's deprecated -K: the same as allocation-default-address-family=keep.
+      {"keep-address-family", 'K', false, Pass::kMain, apply_keep_address_family},
+  };
+}
+
 // Repeatable options append; every other option overwrites, so the command line (applied after
 // the file) wins.
-const std::vector<OptionSpec>& option_table() {
-  static const std::vector<OptionSpec> table = {
+std::vector<OptionSpec> general_options() {
+  return {
       // Listeners
       {"listening-port", 'p', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.listening_port = parse_port(e); }},
@@ -168,6 +245,16 @@ const std::vector<OptionSpec>& option_table() {
       {"proc-group", 0, true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.proc_group = require_value(e); }},
   };
+}
+
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = [] {
+    std::vector<OptionSpec> all = general_options();
+    for (auto group : {stream_listener_options(), tls_options(), relay_family_options()}) {
+      all.insert(all.end(), group.begin(), group.end());
+    }
+    return all;
+  }();
   return table;
 }
 

@@ -13,6 +13,46 @@ std::string range_text(const AddressRange& r) {
   return r.first == r.last ? r.first.ip_string() : r.first.ip_string() + "-" + r.last.ip_string();
 }
 
+const char* family_text(Config::AddressFamilyDefault f) {
+  switch (f) {
+    case Config::AddressFamilyDefault::kIpv6:
+      return "ipv6";
+    case Config::AddressFamilyDefault::kKeep:
+      return "keep";
+    case Config::AddressFamilyDefault::kIpv4:
+      break;
+  }
+  return "ipv4";
+}
+
+/// A `name=value` line, only for options that are set (the empty default has no spelling).
+void optional_line(std::ostringstream& o, const char* name, const std::string& value) {
+  if (!value.empty())
+    o << name << '=' << value << '\n';
+}
+
+void describe_listeners(std::ostringstream& o, const Config& c) {
+  o << "tls-listening-port=" << c.tls_listening_port
+    << "\nalt-listening-port=" << c.alt_listening_port
+    << "\nalt-tls-listening-port=" << c.alt_tls_listening_port << "\nno-tcp=" << on_off(c.no_tcp)
+    << "\nno-tls=" << on_off(c.no_tls) << "\ndtls=" << on_off(c.dtls) << '\n';
+}
+
+void describe_tls(std::ostringstream& o, const Config& c) {
+  if (c.cert.empty())
+    o << "# cert: none (no TLS or DTLS)\n";
+  optional_line(o, "cert", c.cert);
+  optional_line(o, "pkey", c.pkey);
+  if (!c.pkey_pwd.empty())
+    o << "pkey-pwd=***\n";
+  optional_line(o, "cipher-list", c.cipher_list);
+  optional_line(o, "ec-curve-name", c.ec_curve_name);
+  optional_line(o, "dh-file", c.dh_file);
+  optional_line(o, "CA-file", c.ca_file);
+  o << "tlsv1=" << on_off(c.tlsv1) << "\ntlsv1_1=" << on_off(c.tlsv1_1)
+    << "\nno-tlsv1_2=" << on_off(c.no_tlsv1_2) << '\n';
+}
+
 }  // namespace
 
 std::string describe_config(const Config& c) {
@@ -24,16 +64,21 @@ std::string describe_config(const Config& c) {
     o << "listening-ip=" << ip.ip_string() << '\n';
   o << "no-udp=" << on_off(c.no_udp) << "\nno-stun=" << on_off(c.no_stun)
     << "\nstun-only=" << on_off(c.stun_only) << '\n';
+  describe_listeners(o, c);
+  describe_tls(o, c);
   for (const auto& ip : c.relay_ips)
     o << "relay-ip=" << ip.ip_string() << '\n';
   for (const auto& e : c.external_ips) {
     o << "external-ip=" << e.public_ip.ip_string()
       << (e.private_ip ? "/" + e.private_ip->ip_string() : std::string()) << '\n';
   }
-  o << "min-port=" << c.min_port << "\nmax-port=" << c.max_port
-    << "\nrelay-threads=" << c.relay_threads << (c.relay_threads == 0 ? "  # one per CPU" : "")
-    << "\nno-udp-relay=" << on_off(c.no_udp_relay) << "\nrelay-coalesce-us=" << c.relay_coalesce_us
-    << "\nudp-gso=" << on_off(c.udp_gso) << '\n';
+  // coturn's grammar has no trailing comments, so a note goes on its own line to read back.
+  o << "min-port=" << c.min_port << "\nmax-port=" << c.max_port << '\n'
+    << (c.relay_threads == 0 ? "# relay-threads=0: one per CPU\n" : "")
+    << "relay-threads=" << c.relay_threads << "\nno-udp-relay=" << on_off(c.no_udp_relay)
+    << "\nno-tcp-relay=" << on_off(c.no_tcp_relay)
+    << "\nallocation-default-address-family=" << family_text(c.allocation_default_address_family)
+    << "\nrelay-coalesce-us=" << c.relay_coalesce_us << "\nudp-gso=" << on_off(c.udp_gso) << '\n';
   o << "lt-cred-mech=" << on_off(c.lt_cred_mech) << "\nno-auth=" << on_off(c.no_auth)
     << "\nrealm=" << c.realm << '\n';
   for (const auto& u : c.users)

@@ -99,6 +99,23 @@ std::uint16_t parse_port(const ConfigEntry& e) {
   return static_cast<std::uint16_t>(parse_uint(e, 1, 65535));
 }
 
+std::uint16_t parse_port_or_zero(const ConfigEntry& e) {
+  return static_cast<std::uint16_t>(parse_uint(e, 0, 65535));
+}
+
+Config::AddressFamilyDefault parse_address_family(const ConfigEntry& e) {
+  // coturn's -A: the family of the relayed address when the Allocate carries no
+  // REQUESTED-ADDRESS-FAMILY (RFC 8656 §7.2 says IPv4; "keep" follows the client's transport).
+  const std::string& v = require_value(e);
+  if (strcasecmp(v.c_str(), "ipv4") == 0)
+    return Config::AddressFamilyDefault::kIpv4;
+  if (strcasecmp(v.c_str(), "ipv6") == 0)
+    return Config::AddressFamilyDefault::kIpv6;
+  if (strcasecmp(v.c_str(), "keep") == 0)
+    return Config::AddressFamilyDefault::kKeep;
+  fail(e, "expected ipv4, ipv6 or keep, got '" + v + "'");
+}
+
 stun::SocketAddress parse_ip(const ConfigEntry& e) {
   auto a = stun::SocketAddress::parse_ip(require_value(e));
   if (!a)
@@ -167,7 +184,41 @@ const std::string& require_value(const ConfigEntry& e) {
   return e.value;
 }
 
+namespace {
+
+struct ListenerPort {
+  const char* option;
+  std::uint16_t port;
+};
+
+/// Two listeners of the same kind on one port cannot both bind. 0 means "not listening". The
+/// TLS ports only listen when a certificate is set (no cert, no TLS listeners), so without
+/// `cert` they may equal the plain ports, as a coturn file that never used TLS may have them.
+void check_distinct_ports(const Config& c) {
+  std::vector<ListenerPort> ports = {{"listening-port", c.listening_port},
+                                     {"alt-listening-port", c.alt_listening_port}};
+  if (!c.cert.empty()) {
+    ports.push_back({"tls-listening-port", c.tls_listening_port});
+    ports.push_back({"alt-tls-listening-port", c.alt_tls_listening_port});
+  }
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    for (std::size_t j = i + 1; j < ports.size(); ++j) {
+      if (ports[i].port == 0 || ports[i].port != ports[j].port)
+        continue;
+      // TLS and DTLS are also recognised on the plain ports by their first byte, so a
+      // separate TLS port is optional: 0 turns it off.
+      throw ConfigError(c.origin_of(ports[j].option) + ": option '" + ports[j].option + "': port " +
+                        std::to_string(ports[j].port) + " is also " + ports[i].option + " (" +
+                        c.origin_of(ports[i].option) +
+                        "); use another port, or 0 for none (TLS is detected on every port)");
+    }
+  }
+}
+
+}  // namespace
+
 void validate(const Config& c) {
+  check_distinct_ports(c);
   if (c.min_port > c.max_port) {
     throw ConfigError(c.origin_of("min-port") +
                       ": option 'min-port': " + std::to_string(c.min_port) + " is above max-port " +
@@ -180,21 +231,12 @@ void validate(const Config& c) {
 }
 
 const std::vector<std::string_view>& legacy_option_names() {
-  // coturn 4.6-4.17 names turnd accepts without acting on them yet (issue: coturn drop-in).
-  static const std::vector<std::string_view> names = {"tls-listening-port",
-                                                      "alt-listening-port",
-                                                      "alt-tls-listening-port",
-                                                      "no-tcp",
-                                                      "no-tls",
-                                                      "no-dtls",
-                                                      "dtls",
-                                                      "aux-server",
+  // coturn 4.6-4.17 names turnd accepts without acting on them (yet), so a coturn file still
+  // loads; legacy_option_note() says what turnd does instead.
+  static const std::vector<std::string_view> names = {"aux-server",
                                                       "udp-self-balance",
                                                       "listening-device",
                                                       "relay-device",
-                                                      "no-tcp-relay",
-                                                      "allocation-default-address-family",
-                                                      "keep-address-family",
                                                       "server-relay",
                                                       "mobility",
                                                       "ne",
@@ -211,18 +253,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "bps-capacity",
                                                       "max-allocate-timeout",
                                                       "no-loopback-peers",
-                                                      "cert",
-                                                      "pkey",
-                                                      "pkey-pwd",
-                                                      "cipher-list",
-                                                      "CA-file",
-                                                      "ec-curve-name",
-                                                      "dh-file",
-                                                      "no-tlsv1",
-                                                      "no-tlsv1_1",
-                                                      "no-tlsv1_2",
-                                                      "tlsv1",
-                                                      "tlsv1_1",
                                                       "dh566",
                                                       "dh1066",
                                                       "no-sslv2",
@@ -279,6 +309,14 @@ const std::vector<std::string_view>& legacy_option_names() {
 }
 
 std::optional<std::string> legacy_option_note(std::string_view name) {
+  // coturn 4.6 TLS knobs whose effect turnd always has, or replaces, so the note says which.
+  if (name == "no-sslv2" || name == "no-sslv3")
+    return std::string("is accepted: turnd never offers SSLv2 or SSLv3");
+  if (name == "dh566" || name == "dh1066") {
+    return std::string(
+        "is accepted but ignored: DHE uses dh-file, or OpenSSL's built-in parameters sized to "
+        "the certificate key");
+  }
   for (auto n : legacy_option_names()) {
     if (n == name)
       return std::string("is accepted but not acted on by this turnd version");

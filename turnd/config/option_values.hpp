@@ -14,6 +14,10 @@ namespace turn {
 
 bool parse_bool(const ConfigEntry& e);
 std::uint16_t parse_port(const ConfigEntry& e);
+/// A port where 0 means "no such listener" (tls-listening-port, alt-*-port).
+std::uint16_t parse_port_or_zero(const ConfigEntry& e);
+/// allocation-default-address-family: ipv4, ipv6 or keep.
+Config::AddressFamilyDefault parse_address_family(const ConfigEntry& e);
 unsigned parse_uint(const ConfigEntry& e, unsigned min, unsigned max);
 stun::SocketAddress parse_ip(const ConfigEntry& e);
 ExternalMapping parse_external_ip(const ConfigEntry& e);
@@ -23,7 +27,7 @@ const std::string& require_value(const ConfigEntry& e);
 std::string parse_syslog_facility(const ConfigEntry& e);
 std::string parse_log_level(const ConfigEntry& e);
 
-/// Cross-option checks (port range order, ...); throws ConfigError.
+/// Cross-option checks (port range order, listener ports that collide, ...); throws ConfigError.
 void validate(const Config& c);
 
 /// For a coturn option turnd accepts but does not act on (yet), what it does instead.

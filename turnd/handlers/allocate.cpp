@@ -8,17 +8,42 @@
 namespace turn {
 namespace {
 
+/// The relay family when the request names none: RFC 8656 §7.2 says IPv4;
+/// allocation-default-address-family can make it IPv6 or the client's own family (coturn -A).
+std::uint8_t default_family(const Request& r) {
+  switch (r.config().allocation_default_address_family) {
+    case Config::AddressFamilyDefault::kIpv6:
+      return stun::kFamilyIpv6;
+    case Config::AddressFamilyDefault::kKeep:
+      return r.client().family;
+    case Config::AddressFamilyDefault::kIpv4:
+      break;
+  }
+  return stun::kFamilyIpv4;
+}
+
 /// The checks of RFC 8656 §7.2 that need no state; sends the error and returns false on failure.
 /// On success `family` is the relay address family and `additional` the extra one asked for.
-bool check_request(Request& r, std::uint8_t& family, bool& additional_v6) {
+bool check_request(Request& r, std::uint8_t& family, bool& additional_v6, bool& tcp) {
   const auto& msg = r.msg;
   auto transport = msg.get(stun::attr::kRequestedTransport);
   if (!transport) {
     send_error(r, 400, "Bad Request");
     return false;
   }
-  if (*transport != stun::kTransportUdp || r.config().no_udp_relay) {
+  tcp = *transport == stun::kTransportTcp;
+  if ((*transport != stun::kTransportUdp && !tcp) || (!tcp && r.config().no_udp_relay) ||
+      (tcp && r.config().no_tcp_relay)) {
     send_error(r, 442, "Unsupported Transport Protocol");
+    return false;
+  }
+  // RFC 6062 §5.1: a TCP relay is asked for over TCP or TLS, and without the UDP-only
+  // attributes.
+  if (tcp &&
+      (!r.worker.is_stream_client(r.key) || msg.has(stun::AttrType::kEvenPort) ||
+       msg.has(stun::AttrType::kReservationToken) || msg.has(stun::AttrType::kDontFragment) ||
+       msg.has(stun::AttrType::kAdditionalAddressFamily))) {
+    send_error(r, 400, "Bad Request");
     return false;
   }
   const bool even_port = msg.has(stun::AttrType::kEvenPort);
@@ -30,7 +55,7 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6) {
     send_error(r, 400, "Bad Request");
     return false;
   }
-  family = stun::kFamilyIpv4;  // RFC 8656 §7.2: IPv4 unless asked otherwise
+  family = default_family(r);
   if (requested_family) {
     auto f = msg.get(stun::attr::kRequestedAddressFamily);
     if (!f || (*f != stun::kFamilyIpv4 && *f != stun::kFamilyIpv6)) {
@@ -48,6 +73,7 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6) {
       return false;
     }
     additional_v6 = true;
+    family = stun::kFamilyIpv4;  // the dual allocation's first relay is IPv4
   }
   return true;
 }
@@ -63,13 +89,30 @@ PortRequest port_request(const stun::MessageView& msg) {
   return p;
 }
 
+/// RFC 8656 §7.2 dual allocation: the IPv6 relay next to the IPv4 one. When it cannot be had,
+/// the allocation stays IPv4-only and ADDRESS-ERROR-CODE says why for the IPv6 half.
+void add_ipv6_relay(Request& r, Allocation& a, stun::MessageBuilder& b) {
+  auto ip = r.shared().relay_ip_for(r.config(), stun::kFamilyIpv6,
+                                    r.worker.listener(r.key.listener).local);
+  if (!ip) {
+    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv6, 440, "Address Family not Supported"});
+    return;
+  }
+  if (!r.worker.add_second_relay(a, *ip)) {
+    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv6, 508, "Insufficient Capacity"});
+    return;
+  }
+  b.add(stun::attr::kXorRelayedAddress, a.second_advertised);
+}
+
 void log_start(const Request& r, const Allocation& a) {
   if (!log::enabled(log::Level::kInfo))
     return;
-  log::info("allocation start: client=" + r.client().to_string() +
-            " transport=UDP user=" + log::sanitize(a.user) + " realm=" + r.config().realm +
-            " relay=" + a.advertised.to_string() + " lifetime=" + std::to_string(a.lifetime_s) +
-            "s");
+  log::info("allocation start: client=" + r.client().to_string() + " transport=" +
+            std::string(r.worker.transport_name(r.key)) + " user=" + log::sanitize(a.user) +
+            " realm=" + r.config().realm + " relay=" + a.advertised.to_string() +
+            (a.second != nullptr ? " relay6=" + a.second_advertised.to_string() : "") +
+            " lifetime=" + std::to_string(a.lifetime_s) + "s");
 }
 
 }  // namespace
@@ -86,7 +129,8 @@ void handle_allocate(Request& r) {
   }
   std::uint8_t family = 0;
   bool additional_v6 = false;
-  if (!check_request(r, family, additional_v6))
+  bool tcp = false;
+  if (!check_request(r, family, additional_v6, tcp))
     return;
   SharedState& shared = r.shared();
   if (shared.draining.load(std::memory_order_relaxed)) {
@@ -95,7 +139,16 @@ void handle_allocate(Request& r) {
     send_error(r, 508, "Insufficient Capacity");
     return;
   }
-  auto relay_ip = shared.relay_ip_for(r.config(), family, r.worker.listener(r.key.listener).local);
+  const stun::SocketAddress& local = r.worker.listener(r.key.listener).local;
+  auto relay_ip = shared.relay_ip_for(r.config(), family, local);
+  bool ipv4_failed = false;
+  if (!relay_ip && additional_v6) {
+    // RFC 8656 §7.2: a dual allocation whose IPv4 half cannot be had is served with the IPv6
+    // relay alone, and ADDRESS-ERROR-CODE says so for IPv4.
+    relay_ip = shared.relay_ip_for(r.config(), stun::kFamilyIpv6, local);
+    additional_v6 = false;
+    ipv4_failed = relay_ip.has_value();
+  }
   if (!relay_ip) {
     send_error(r, 440, "Address Family not Supported");
     return;
@@ -105,7 +158,8 @@ void handle_allocate(Request& r) {
     return;
   }
   std::optional<std::uint64_t> token;
-  Allocation* a = r.worker.create_allocation(r.key, *relay_ip, port_request(r.msg), token);
+  Allocation* a = tcp ? r.worker.create_tcp_allocation(r.key, *relay_ip)
+                      : r.worker.create_allocation(r.key, *relay_ip, port_request(r.msg), token);
   if (a == nullptr) {
     shared.quota.release(r.auth.user);
     send_error(r, 508, "Insufficient Capacity");
@@ -131,10 +185,10 @@ void handle_allocate(Request& r) {
   if (token)
     b.add(stun::attr::kReservationToken, *token);
   b.add(stun::attr::kXorMappedAddress, r.client());
-  if (additional_v6) {
-    // Dual allocation is not offered on this listener: say so for the IPv6 half (RFC 8656 §7.2).
-    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv6, 440, "Address Family not Supported"});
-  }
+  if (additional_v6)
+    add_ipv6_relay(r, *a, b);
+  if (ipv4_failed)
+    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv4, 440, "Address Family not Supported"});
   const stun::Bytes sent = response.send();
   a->allocate_tid = r.msg.transaction_id();
   a->allocate_response.assign(sent.begin(), sent.end());

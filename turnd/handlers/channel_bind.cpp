@@ -10,7 +10,9 @@ void handle_channel_bind(Request& r) {
     return;
   auto channel = r.msg.get(stun::attr::kChannelNumber);
   auto peer_ref = r.msg.find(stun::AttrType::kXorPeerAddress);
-  if (!channel || !peer_ref || !stun::is_valid_channel(*channel, r.config().max_channel())) {
+  // RFC 6062 §5.1: a TCP allocation has no channels.
+  if (a->tcp || !channel || !peer_ref ||
+      !stun::is_valid_channel(*channel, r.config().max_channel())) {
     send_error(r, 400, "Bad Request");
     return;
   }

@@ -13,7 +13,8 @@ namespace {
 
 bool is_turn_method(stun::Method m) {
   return m == stun::Method::kAllocate || m == stun::Method::kRefresh ||
-         m == stun::Method::kCreatePermission || m == stun::Method::kChannelBind;
+         m == stun::Method::kCreatePermission || m == stun::Method::kChannelBind ||
+         m == stun::Method::kConnect || m == stun::Method::kConnectionBind;
 }
 
 void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
@@ -25,10 +26,10 @@ void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
   static log::RateLimit limit(50);
   log::write_limited(limit, log::Level::kWarning,
                      "auth failure from " + r.client().ip_string() + " port " +
-                         std::to_string(r.client().port) + " transport=UDP user=\"" +
-                         log::sanitize(outcome.user) + "\" realm=\"" +
-                         log::sanitize(realm ? *realm : std::string_view{}) + "\" reason=\"" +
-                         outcome.reason + "\"");
+                         std::to_string(r.client().port) + " transport=" +
+                         r.worker.transport_name(r.key) + " user=\"" + log::sanitize(outcome.user) +
+                         "\" realm=\"" + log::sanitize(realm ? *realm : std::string_view{}) +
+                         "\" reason=\"" + outcome.reason + "\"");
 }
 
 /// RFC 8489 §9.2.4. Returns true when the request may proceed.
@@ -95,6 +96,12 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
       break;
     case stun::Method::kChannelBind:
       handle_channel_bind(r);
+      break;
+    case stun::Method::kConnect:
+      handle_connect(r);
+      break;
+    case stun::Method::kConnectionBind:
+      handle_connection_bind(r);
       break;
     default:
       break;

@@ -12,7 +12,7 @@ std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a
     return std::nullopt;
   }
   const stun::SocketAddress canonical = peer->unmapped();
-  if (canonical.family != a.relay.family) {
+  if (!a.serves(canonical.family)) {
     send_error(r, 443, "Peer Address Family Mismatch");
     return std::nullopt;
   }

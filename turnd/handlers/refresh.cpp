@@ -7,8 +7,7 @@ void handle_refresh(Request& r) {
   Allocation* a = owned_allocation(r);
   if (a == nullptr)
     return;
-  if (auto family = r.msg.get(stun::attr::kRequestedAddressFamily);
-      family && *family != a->relay.family) {
+  if (auto family = r.msg.get(stun::attr::kRequestedAddressFamily); family && !a->serves(*family)) {
     send_error(r, 443, "Peer Address Family Mismatch");
     return;
   }

@@ -60,5 +60,8 @@ void handle_allocate(Request& request);
 void handle_refresh(Request& request);
 void handle_create_permission(Request& request);
 void handle_channel_bind(Request& request);
+// RFC 6062 §5.2, §5.4.
+void handle_connect(Request& request);
+void handle_connection_bind(Request& request);
 
 }  // namespace turn

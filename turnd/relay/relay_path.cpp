@@ -65,7 +65,7 @@ void on_client_channel_data(Worker& w, const ClientKey& key, stun::Bytes data) {
 
 void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView& msg) {
   Allocation* a = w.find_allocation(key);
-  if (a == nullptr) {
+  if (a == nullptr || a->tcp) {  // RFC 6062: a TCP allocation relays through connections only
     WorkerStats::add(w.counters().no_allocation_packets);
     return;
   }
@@ -76,7 +76,7 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
     return;
   }
   const stun::SocketAddress target = peer->unmapped();
-  if (target.family != a->relay.family || !a->has_permission(target, w.now_ms())) {
+  if (!a->serves(target.family) || !a->has_permission(target, w.now_ms())) {
     drop_no_permission(w);
     return;
   }

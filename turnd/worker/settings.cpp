@@ -16,7 +16,9 @@ std::vector<stun::SocketAddress> own_relay_addresses(const Config& c,
 
 }  // namespace
 
-Settings::Settings(Config c, const std::vector<stun::SocketAddress>& listeners)
-    : config(std::move(c)), policy(config, own_relay_addresses(config, listeners), listeners) {}
+Settings::Settings(Config c, const std::vector<stun::SocketAddress>& listeners, TlsContextPtr t)
+    : config(std::move(c)),
+      policy(config, own_relay_addresses(config, listeners), listeners),
+      tls(std::move(t)) {}
 
 }  // namespace turn

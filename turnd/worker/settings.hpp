@@ -13,7 +13,7 @@
 namespace turn {
 
 struct Settings {
-  Settings(Config c, const std::vector<stun::SocketAddress>& listeners);
+  Settings(Config c, const std::vector<stun::SocketAddress>& listeners, TlsContextPtr tls = {});
 
   Config config;
   PeerPolicy policy;

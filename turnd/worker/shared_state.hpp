@@ -31,6 +31,9 @@ struct SharedState {
   std::atomic<std::uint64_t> max_bps{0};
   /// SIGUSR1: no new allocations; existing ones run on until they end.
   std::atomic<bool> draining{false};
+  /// Every worker, by index, set before they start: an RFC 6062 data connection whose
+  /// ConnectionBind lands on another worker is handed to the one owning its peer connection.
+  std::vector<class Worker*> workers;
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).

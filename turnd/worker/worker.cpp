@@ -50,6 +50,8 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
   tx_queue_->set_gso_enabled(config().udp_gso);
   uv_check_init(loop_.get(), &flush_check_);
   flush_check_.data = this;
+  uv_async_init(loop_.get(), &handoff_async_, &Worker::on_handoff);
+  handoff_async_.data = this;
 }
 
 Worker::~Worker() {
@@ -71,8 +73,10 @@ void Worker::add_listener(int fd, const stun::SocketAddress& local) {
 }
 
 void Worker::start() {
-  for (auto& l : listeners_)
-    uv_poll_start(&l->poll, UV_READABLE, &Worker::on_listener_readable);
+  for (auto& l : listeners_) {
+    uv_poll_start(&l->poll, UV_READABLE,
+                  l->stream ? &Worker::on_stream_listener_readable : &Worker::on_listener_readable);
+  }
   uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs);
   uv_check_start(&flush_check_, &Worker::on_loop_check);
   thread_ = std::thread([this] { uv_run(loop_.get(), UV_RUN_DEFAULT); });
@@ -115,6 +119,8 @@ void Worker::on_stop(uv_async_t* handle) {
 void Worker::close_all() {
   while (!allocations_.empty())
     remove_allocation(*allocations_.begin()->second, "shutdown");
+  while (!streams_.empty())
+    close_stream(*streams_.begin()->second, "shutdown");
   for (auto& l : listeners_)
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
   flush_relayed();
@@ -122,6 +128,7 @@ void Worker::close_all() {
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
 }
 
 void Worker::on_listener_readable(uv_poll_t* handle, int status, int) {
@@ -181,6 +188,7 @@ void Worker::on_loop_check(uv_check_t* handle) {
 
 void Worker::end_iteration() {
   flush_relayed();
+  ++iteration_;
   const std::uint64_t received = stats_.recvmmsg_packets.load(std::memory_order_relaxed);
   const auto in_this_iteration = static_cast<std::uint32_t>(received - received_before_);
   received_before_ = received;
@@ -203,6 +211,8 @@ void Worker::flush_relayed() {
     stats_.relay_send_errors.store(c.errors, std::memory_order_relaxed);
   }
   batch_->release_all();
+  if (!dirty_streams_.empty())
+    flush_streams();
 }
 
 void Worker::on_sweep(uv_timer_t* handle) {
@@ -221,6 +231,8 @@ void Worker::sweep() {
       a.expire(now);
     }
   }
+  sweep_streams(now);
+  sweep_peers(now);
   if (index_ == 0)
     shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
 }
@@ -295,20 +307,35 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
   a->relay = bound.address;
   a->advertised = SharedState::advertised(config(), a->relay);
   a->created_ms = now_ms();
-  auto* h = new RelayHandle;
-  h->fd = fd;
-  h->port = port;
-  h->allocation = a.get();
-  h->worker = this;
-  uv_poll_init(loop_.get(), &h->poll, fd);
-  h->poll.data = h;
-  uv_poll_start(&h->poll, UV_READABLE, &Worker::on_relay_readable);
-  a->handle = h;
+  a->handle = watch_relay(fd, port, a.get());
   Allocation* raw = a.get();
   allocations_.emplace(key, std::move(a));
   WorkerStats::add(stats_.allocations_created);
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
   return raw;
+}
+
+RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a) {
+  auto* h = new RelayHandle;
+  h->fd = fd;
+  h->port = port;
+  h->allocation = a;
+  h->worker = this;
+  uv_poll_init(loop_.get(), &h->poll, fd);
+  h->poll.data = h;
+  uv_poll_start(&h->poll, UV_READABLE, &Worker::on_relay_readable);
+  return h;
+}
+
+bool Worker::add_second_relay(Allocation& a, const stun::SocketAddress& relay_ip) {
+  std::optional<std::uint64_t> no_token;
+  const BoundRelay bound = bind_relay(relay_ip, PortRequest{}, no_token);
+  if (bound.fd < 0)
+    return false;
+  a.second = watch_relay(bound.fd, bound.address.port, &a);
+  a.second_relay = bound.address;
+  a.second_advertised = SharedState::advertised(config(), bound.address);
+  return true;
 }
 
 void Worker::close_relay(RelayHandle* h) {
@@ -319,20 +346,42 @@ void Worker::close_relay(RelayHandle* h) {
 void Worker::remove_allocation(Allocation& a, const char* why) {
   if (log::enabled(log::Level::kInfo)) {
     log::info("allocation end: client=" + a.key.client.to_string() +
-              " transport=UDP user=" + log::sanitize(a.user) + " realm=" + config().realm +
-              " relay=" + a.advertised.to_string() + " reason=" + why +
+              " transport=" + transport_name(a.key) + " user=" + log::sanitize(a.user) +
+              " realm=" + config().realm + " relay=" + a.advertised.to_string() + " reason=" + why +
               " client_to_peer=" + std::to_string(a.traffic.client_packets) + "pkts/" +
               std::to_string(a.traffic.client_bytes) +
               "B peer_to_client=" + std::to_string(a.traffic.peer_packets) + "pkts/" +
               std::to_string(a.traffic.peer_bytes) + "B");
   }
   shared_.quota.release(a.user);
+  // RFC 6062: the peer connections (and their data connections) end with the allocation.
+  while (!a.peer_connections.empty()) {
+    auto it = peers_.find(a.peer_connections.back());
+    if (it == peers_.end()) {
+      a.peer_connections.pop_back();
+      continue;
+    }
+    close_peer(*it->second, "allocation ended");
+  }
   close_relay(a.handle);
+  if (a.second != nullptr)
+    close_relay(a.second);
   allocations_.erase(a.key);
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
 }
 
+const char* Worker::transport_name(const ClientKey& key) const {
+  if (key.connection == 0)
+    return "UDP";
+  auto it = streams_.find(key.connection);
+  return it == streams_.end() ? "TCP" : it->second->transport();
+}
+
 void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
+  if (key.connection != 0) {
+    queue_to_stream(key, datagram);
+    return;
+  }
   sockaddr_storage to;
   const socklen_t to_len = key.client.to_sockaddr(to);
   if (!send_datagram(listeners_[key.listener]->fd, to, to_len, datagram))

@@ -16,10 +16,12 @@
 #include "alloc/allocation.hpp"
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
+#include "relay/peer_connection.hpp"
 #include "util/stats.hpp"
 #include "worker/batch_pacer.hpp"
 #include "worker/settings.hpp"
 #include "worker/shared_state.hpp"
+#include "worker/stream_client.hpp"
 
 namespace turn {
 
@@ -28,9 +30,20 @@ class Worker;
 struct Listener {
   uv_poll_t poll{};
   int fd = -1;
+  bool stream = false;  ///< a TCP listener (TCP and TLS clients); else UDP
   std::uint32_t index = 0;
   stun::SocketAddress local;
   Worker* worker = nullptr;
+};
+
+/// An RFC 6062 data connection on its way to the worker that owns its peer connection.
+struct DataHandoff {
+  StreamConnection conn;
+  ClientKey key;  ///< client address and listener (listener indexes are the same in every worker)
+  std::uint32_t connection_id = 0;
+  stun::TransactionId tid{};
+  AuthOutcome auth;
+  bool fingerprint = false;
 };
 
 /// How the relay port is chosen (RFC 8656 §7.2).
@@ -47,8 +60,11 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  /// Before start(): adds a socket bound to `local`.
+  /// Before start(): adds a UDP socket bound to `local`.
   void add_listener(int fd, const stun::SocketAddress& local);
+  /// Before start(): adds a listening TCP socket (TCP and TLS clients, told apart by their
+  /// first byte as coturn does).
+  void add_stream_listener(int fd, const stun::SocketAddress& local);
   void start();
   /// Thread-safe: asks the loop to close everything and return.
   void request_stop();
@@ -72,22 +88,90 @@ class Worker {
   /// (508) or the reservation token is unknown.
   Allocation* create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
                                 const PortRequest& ports, std::optional<std::uint64_t>& token);
+  /// Dual allocation (RFC 8656 §7.2): binds the second relay, of `relay_ip`'s family, for `a`.
+  /// False when no port could be bound.
+  bool add_second_relay(Allocation& a, const stun::SocketAddress& relay_ip);
   void remove_allocation(Allocation& a, const char* why);
-  /// Sends a response now (it lives in tx_buffer(), which the next request reuses).
+
+  // RFC 6062 TCP relay (worker_tcp_relay.cpp).
+  /// §5.1: an allocation whose relay is a TCP socket listening for peers; nullptr when no port
+  /// could be bound.
+  Allocation* create_tcp_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip);
+  /// True when `a` already has a connection to `peer` (§5.2: 446).
+  bool has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const;
+  /// §5.2 Connect: starts connecting from the relayed address to `peer`; the response (success
+  /// with CONNECTION-ID, or 447) is sent when the connection completes or fails. False when the
+  /// connection cannot even be started (then the caller answers 447).
+  bool start_peer_connect(Allocation& a, const stun::SocketAddress& peer, const ClientKey& control,
+                          const stun::TransactionId& tid, const AuthOutcome& auth,
+                          bool fingerprint);
+  /// §5.4 ConnectionBind, authenticated, received on stream `key`: the data connection goes to
+  /// the worker owning `connection_id` (possibly this one), which answers it.
+  void bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
+                            const stun::TransactionId& tid, const AuthOutcome& auth,
+                            bool fingerprint);
+  /// Thread-safe: queues a data connection for this worker (from bind_data_connection).
+  void post_data_connection(DataHandoff&& handoff);
+  /// Sends a response now (it lives in tx_buffer(), which the next request reuses). Over a
+  /// stream it is copied to the connection's output, written at the end of the iteration.
   void send_to_client(const ClientKey& key, stun::Bytes datagram);
   /// Relayed datagrams: queued, sent in batches once per loop iteration. `datagram` must lie in
   /// the receive buffers (or stay valid some other way) until then.
   void relay_to_client(const ClientKey& key, stun::Bytes datagram) {
+    if (key.connection != 0) {
+      queue_to_stream(key, datagram);
+      return;
+    }
     tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
   }
+  /// "UDP", "TCP", "TLS" or "DTLS": how the client reaches this 5-tuple (for logs and metrics).
+  const char* transport_name(const ClientKey& key) const;
+  /// True when the client is connected over TCP or TLS.
+  bool is_stream_client(const ClientKey& key) const {
+    return key.connection != 0 && streams_.count(key.connection) != 0;
+  }
   void relay_to_peer(const Allocation& a, const stun::SocketAddress& peer, stun::Bytes datagram) {
-    tx_queue_->push(a.relay_fd(), peer, datagram.data(), datagram.size());
+    tx_queue_->push(a.relay_fd_for(peer), peer, datagram.data(), datagram.size());
   }
   /// A buffer for building one response; valid until the next call.
   stun::MutableBytes tx_buffer() { return tx_; }
 
  private:
   static void on_listener_readable(uv_poll_t* handle, int status, int events);
+  static void on_stream_listener_readable(uv_poll_t* handle, int status, int events);
+  static void on_stream_event(uv_poll_t* handle, int status, int events);
+  // TCP/TLS clients (worker_streams.cpp).
+  void accept_streams(Listener& l);
+  void read_stream(StreamClient& s);
+  /// Decides TLS or plain from the first byte; false when the connection must close.
+  bool detect_stream_protocol(StreamClient& s);
+  /// Cuts the input into frames (RFC 8656 §3.1) and handles each as a datagram would be.
+  void dispatch_frames(StreamClient& s);
+  void write_stream(StreamClient& s);
+  void queue_to_stream(const ClientKey& key, stun::Bytes message);
+  void watch_stream(StreamClient& s);
+  void close_stream(StreamClient& s, const char* why);
+  void flush_streams();
+  void sweep_streams(std::uint64_t now);
+  static void on_tcp_relay_acceptable(uv_poll_t* handle, int status, int events);
+  static void on_peer_event(uv_poll_t* handle, int status, int events);
+  static void on_handoff(uv_async_t* handle);
+  void accept_peers(RelayHandle& h);
+  PeerConnection* add_peer_connection(int fd, Allocation& a, const stun::SocketAddress& peer,
+                                      PeerConnection::State state);
+  void finish_connect(PeerConnection& p);
+  void adopt_data_connection(DataHandoff&& h);
+  /// Moves bytes from one side of a spliced pair to the other, as far as the receiving side's
+  /// output has room (TCP's own flow control does the rest: a full side stops being read).
+  void splice(StreamClient& client, PeerConnection& peer);
+  void watch_peer(PeerConnection& p);
+  void close_peer(PeerConnection& p, const char* why);
+  void sweep_peers(std::uint64_t now);
+  /// Builds and sends a response outside a request handler (Connect's and ConnectionBind's
+  /// answers come later), signed with `auth`'s key when it has one.
+  void send_late_response(const ClientKey& key, stun::Method method, stun::Class cls,
+                          const stun::TransactionId& tid, const AuthOutcome& auth, bool fingerprint,
+                          std::uint16_t error, std::uint32_t connection_id);
   static void on_relay_readable(uv_poll_t* handle, int status, int events);
   static void on_stop(uv_async_t* handle);
   static void on_settings(uv_async_t* handle);
@@ -107,6 +191,7 @@ class Worker {
   void sweep();
   void close_all();
   void close_relay(RelayHandle* h);
+  RelayHandle* watch_relay(int fd, std::uint16_t port, Allocation* a);
   struct BoundRelay {
     int fd = -1;
     stun::SocketAddress address;
@@ -131,6 +216,15 @@ class Worker {
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> allocations_;
   std::unique_ptr<RecvBatch> batch_;
   std::unique_ptr<TxQueue> tx_queue_;
+  std::unordered_map<std::uint32_t, StreamClient*> streams_;  ///< freed in their close callback
+  std::vector<StreamClient*> dirty_streams_;                  ///< with output queued this iteration
+  std::uint32_t next_connection_id_ = 1;
+  std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
+  std::uint32_t next_peer_id_ = 1;
+  std::mutex handoff_mu_;
+  std::vector<DataHandoff> handoffs_;  ///< posted by other workers, taken by on_handoff
+  uv_async_t handoff_async_{};
+  std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< recvmmsg_packets at the end of the last iteration
   std::vector<std::uint8_t> tx_storage_;

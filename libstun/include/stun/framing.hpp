@@ -23,9 +23,11 @@ inline constexpr std::size_t kMaxStreamFrame = kHeaderSize + 0xFFFC;
 
 /// Looks at the front of `buffered` and says how long the first frame is.
 /// kIncomplete: fewer bytes than the frame needs (call again when more arrive).
-/// kNotAFrame: the first byte is neither STUN (0x00-0x03, RFC 7983) nor ChannelData (0x40-0x4F), or
-/// a STUN length is not a multiple of 4; the connection should be closed. kFrameTooLarge: the frame
-/// is longer than `max_frame`.
-Result<Frame> next_frame(Bytes buffered, std::size_t max_frame = kMaxStreamFrame);
+/// kNotAFrame: the first byte is neither STUN (0x00-0x03, RFC 7983) nor ChannelData (0x40 up to
+/// `max_channel`'s first byte: 0x4F for RFC 8656, 0x7F with kMaxChannelRfc5766), or a STUN length
+/// is not a multiple of 4; the connection should be closed. kFrameTooLarge: the frame is longer
+/// than `max_frame`.
+Result<Frame> next_frame(Bytes buffered, std::size_t max_frame = kMaxStreamFrame,
+                         std::uint16_t max_channel = kMaxChannel);
 
 }  // namespace stun

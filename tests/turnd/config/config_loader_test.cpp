@@ -166,10 +166,11 @@ TEST_CASE("config: an unknown option in a file warns with file:line and is ignor
 
   // A coturn option turnd does not act on yet warns differently, still naming file:line.
   warnings.clear();
-  turn::apply_entries({entry("no-tls", "", "a.conf:9")}, {}, warnings);
+  turn::apply_entries({entry("secure-stun", "", "a.conf:9")}, {}, warnings);
   REQUIRE(warnings.size() == 1);
   CHECK(contains(warnings[0], "a.conf:9"));
-  CHECK(contains(warnings[0], "no-tls"));
+  CHECK(contains(warnings[0], "secure-stun"));
+  CHECK(contains(warnings[0], "not acted on"));
 }
 
 TEST_CASE("config: an unknown option on the command line is an error") {
@@ -356,4 +357,211 @@ TEST_CASE("config: known_options() covers the table and coturn's legacy names") 
   CHECK_FALSE(find("fingerprint")->takes_value);
   CHECK(find("no-tls"));
   CHECK_FALSE(find("no-such-option"));
+  // coturn's short names (../shared/reference/anchors.md §2.3); the TLS options have none.
+  REQUIRE(find("allocation-default-address-family"));
+  CHECK(find("allocation-default-address-family")->short_name == 'A');
+  CHECK(find("allocation-default-address-family")->takes_value);
+  REQUIRE(find("keep-address-family"));
+  CHECK(find("keep-address-family")->short_name == 'K');
+  CHECK_FALSE(find("keep-address-family")->takes_value);
+  for (const char* name : {"tls-listening-port", "cert", "pkey", "pkey-pwd", "CA-file", "dtls"}) {
+    CAPTURE(name);
+    REQUIRE(find(name));
+    CHECK(find(name)->short_name == 0);
+  }
+  // Each name once: a legacy entry left beside a real option would register it twice.
+  for (const auto& o : options) {
+    CAPTURE(o.name);
+    int count = 0;
+    for (const auto& other : options)
+      count += other.name == o.name ? 1 : 0;
+    CHECK(count == 1);
+  }
+}
+
+TEST_CASE("config: listener, TLS and relay-family options from a file, without warnings") {
+  TempFile f(
+      "tls-listening-port=5350\n"
+      "alt-listening-port=3479\n"
+      "alt-tls-listening-port=5351\n"
+      "no-tcp\n"
+      "no-tls\n"
+      "dtls\n"
+      "cert=/etc/turnd/pexip.pem\n"
+      "pkey=/etc/turnd/key.pem\n"
+      "pkey-pwd=\"s3cret pass\"\n"
+      "cipher-list=ECDHE+AESGCM:!aNULL\n"
+      "ec-curve-name=prime256v1\n"
+      "dh-file=/etc/turnd/dh2048.pem\n"
+      "CA-file=/etc/turnd/clients-ca.pem\n"
+      "tlsv1\n"
+      "tlsv1_1=on\n"
+      "no-tlsv1_2\n"
+      "no-tcp-relay\n"
+      "allocation-default-address-family=ipv6\n");
+  std::vector<std::string> warnings;
+  const auto c = turn::apply_entries(turn::read_config_file(f.path, warnings), {}, warnings);
+  CHECK(warnings.empty());
+  CHECK(c.tls_listening_port == 5350);
+  CHECK(c.alt_listening_port == 3479);
+  CHECK(c.alt_tls_listening_port == 5351);
+  CHECK(c.no_tcp);
+  CHECK(c.no_tls);
+  CHECK(c.dtls);
+  CHECK(c.cert == "/etc/turnd/pexip.pem");
+  CHECK(c.pkey == "/etc/turnd/key.pem");
+  CHECK(c.pkey_pwd == "s3cret pass");
+  CHECK(c.cipher_list == "ECDHE+AESGCM:!aNULL");
+  CHECK(c.ec_curve_name == "prime256v1");
+  CHECK(c.dh_file == "/etc/turnd/dh2048.pem");
+  CHECK(c.ca_file == "/etc/turnd/clients-ca.pem");
+  CHECK(c.tlsv1);
+  CHECK(c.tlsv1_1);
+  CHECK(c.no_tlsv1_2);
+  CHECK(c.no_tcp_relay);
+  CHECK(c.allocation_default_address_family == turn::Config::AddressFamilyDefault::kIpv6);
+  CHECK(c.origin_of("cert") == f.path + ":7");
+  CHECK(c.origin_of("pkey-pwd") == f.path + ":9");
+}
+
+TEST_CASE("config: listener, TLS and relay-family defaults") {
+  const auto c = apply({});
+  CHECK(c.tls_listening_port == 5349);
+  CHECK(c.alt_listening_port == 0);
+  CHECK(c.alt_tls_listening_port == 0);
+  CHECK_FALSE(c.no_tcp);
+  CHECK_FALSE(c.no_tls);
+  CHECK_FALSE(c.dtls);    // coturn 4.17: DTLS is opt-in
+  CHECK(c.cert.empty());  // no TLS, unlike coturn's turn_server_cert.pem default
+  CHECK(c.pkey.empty());
+  CHECK_FALSE(c.tlsv1);
+  CHECK_FALSE(c.tlsv1_1);
+  CHECK_FALSE(c.no_tlsv1_2);
+  CHECK_FALSE(c.no_tcp_relay);
+  CHECK(c.allocation_default_address_family == turn::Config::AddressFamilyDefault::kIpv4);
+}
+
+TEST_CASE("config: listener, TLS and relay-family options from the command line") {
+  auto cli = [](const std::string& name, const std::string& value = "") {
+    return entry(name, value, "command line");
+  };
+  std::vector<std::string> warnings;
+  const auto c = turn::apply_entries(
+      {entry("tls-listening-port", "5350"), entry("cert", "/file.pem")},
+      {cli("tls-listening-port", "443"), cli("alt-listening-port", "3479"),
+       cli("alt-tls-listening-port", "5350"), cli("no-tcp"), cli("no-tls"), cli("dtls"),
+       cli("cert", "/cli.pem"), cli("pkey", "/cli.key"), cli("pkey-pwd", "pw"),
+       cli("cipher-list", "HIGH"), cli("ec-curve-name", "secp384r1"), cli("dh-file", "/dh.pem"),
+       cli("CA-file", "/ca.pem"), cli("tlsv1"), cli("tlsv1_1"), cli("no-tlsv1_2"),
+       cli("no-tcp-relay"), cli("allocation-default-address-family", "keep")},
+      warnings);
+  CHECK(warnings.empty());
+  CHECK(c.tls_listening_port == 443);  // the command line wins
+  CHECK(c.origin_of("tls-listening-port") == "command line");
+  CHECK(c.alt_listening_port == 3479);
+  CHECK(c.alt_tls_listening_port == 5350);
+  CHECK(c.no_tcp);
+  CHECK(c.no_tls);
+  CHECK(c.dtls);
+  CHECK(c.cert == "/cli.pem");
+  CHECK(c.pkey == "/cli.key");
+  CHECK(c.pkey_pwd == "pw");
+  CHECK(c.cipher_list == "HIGH");
+  CHECK(c.ec_curve_name == "secp384r1");
+  CHECK(c.dh_file == "/dh.pem");
+  CHECK(c.ca_file == "/ca.pem");
+  CHECK(c.tlsv1);
+  CHECK(c.tlsv1_1);
+  CHECK(c.no_tlsv1_2);
+  CHECK(c.no_tcp_relay);
+  CHECK(c.allocation_default_address_family == turn::Config::AddressFamilyDefault::kKeep);
+}
+
+TEST_CASE("config: dtls / no-dtls, keep-address-family, and coturn 4.6's no-tlsv1 names") {
+  using Family = turn::Config::AddressFamilyDefault;
+  CHECK(apply({entry("dtls")}).dtls);
+  CHECK_FALSE(apply({entry("dtls"), entry("no-dtls")}).dtls);
+  CHECK(apply({entry("no-dtls", "off")}).dtls);
+  CHECK(apply({entry("no-dtls"), entry("dtls", "", "command line")}).dtls);
+
+  CHECK(apply({entry("keep-address-family")}).allocation_default_address_family == Family::kKeep);
+  CHECK(apply({entry("allocation-default-address-family", "IPv6")})
+            .allocation_default_address_family == Family::kIpv6);
+  CHECK(apply({entry("keep-address-family"), entry("keep-address-family", "off")})
+            .allocation_default_address_family == Family::kIpv4);
+  CHECK(apply({entry("allocation-default-address-family", "ipv6"),
+               entry("keep-address-family", "off")})
+            .allocation_default_address_family == Family::kIpv6);
+
+  // 4.6's no-tlsv1 / no-tlsv1_1 ask for turnd's default; =off re-enables like 4.6's default.
+  std::vector<std::string> warnings;
+  const auto c = turn::apply_entries({entry("no-tlsv1"), entry("no-tlsv1_1")}, {}, warnings);
+  CHECK(warnings.empty());
+  CHECK_FALSE(c.tlsv1);
+  CHECK_FALSE(c.tlsv1_1);
+  CHECK_FALSE(apply({entry("tlsv1"), entry("no-tlsv1")}).tlsv1);
+  CHECK(apply({entry("no-tlsv1_1", "off")}).tlsv1_1);
+  CHECK(apply({entry("no-tlsv1_2")}).no_tlsv1_2);
+}
+
+TEST_CASE("config: bad listener, TLS and relay-family values name file:line and the option") {
+  TempFile f(
+      "realm=x\n"
+      "allocation-default-address-family=foo\n");
+  std::vector<std::string> warnings;
+  try {
+    turn::apply_entries(turn::read_config_file(f.path, warnings), {}, warnings);
+    FAIL("no ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(contains(e.what(), f.path + ":2"));
+    CHECK(contains(e.what(), "allocation-default-address-family"));
+    CHECK(contains(e.what(), "foo"));
+  }
+  struct Bad {
+    const char* name;
+    const char* value;
+  };
+  for (const Bad b : {Bad{"tls-listening-port", "abc"}, Bad{"tls-listening-port", "65536"},
+                      Bad{"alt-listening-port", "34x"}, Bad{"alt-tls-listening-port", "-1"},
+                      Bad{"allocation-default-address-family", "ipv5"},
+                      Bad{"allocation-default-address-family", ""}, Bad{"dtls", "maybe"},
+                      Bad{"no-dtls", "sometimes"}, Bad{"tlsv1", "perhaps"}, Bad{"cert", ""},
+                      Bad{"pkey-pwd", ""}, Bad{"keep-address-family", "dunno"}}) {
+    CAPTURE(b.name);
+    CAPTURE(b.value);
+    const std::string what = error_of({entry(b.name, b.value, "site.conf:42")});
+    CHECK(contains(what, "site.conf:42"));
+    CHECK(contains(what, b.name));
+  }
+}
+
+TEST_CASE("config: listener ports must differ; 0 means none; TLS ports count only with cert") {
+  const std::string what =
+      error_of({entry("listening-port", "5349", "p.conf:1"), entry("cert", "/c.pem", "p.conf:2")});
+  CHECK(contains(what, "tls-listening-port"));
+  CHECK(contains(what, "listening-port"));
+  CHECK(contains(what, "p.conf:1"));
+  CHECK(contains(what, "5349"));
+  // Without a certificate there is no TLS listener to collide with.
+  CHECK(error_of({entry("listening-port", "5349")}).empty());
+  CHECK(error_of({entry("listening-port", "5349"), entry("cert", "/c.pem"),
+                  entry("tls-listening-port", "0")})
+            .empty());
+  CHECK_FALSE(error_of({entry("alt-listening-port", "3478", "p.conf:3")}).empty());
+  CHECK(contains(error_of({entry("alt-listening-port", "3478", "p.conf:3")}), "p.conf:3"));
+  CHECK_FALSE(error_of({entry("cert", "/c.pem"), entry("alt-tls-listening-port", "5349")}).empty());
+  CHECK(error_of({entry("cert", "/c.pem"), entry("alt-listening-port", "0"),
+                  entry("alt-tls-listening-port", "0")})
+            .empty());
+}
+
+TEST_CASE("config: coturn 4.6 TLS names that remain accepted say what turnd does instead") {
+  std::vector<std::string> warnings;
+  turn::apply_entries({entry("no-sslv3", "", "a.conf:1"), entry("dh1066", "", "a.conf:2")}, {},
+                      warnings);
+  REQUIRE(warnings.size() == 2);
+  CHECK(contains(warnings[0], "a.conf:1"));
+  CHECK(contains(warnings[0], "never offers SSLv2 or SSLv3"));
+  CHECK(contains(warnings[1], "a.conf:2"));
+  CHECK(contains(warnings[1], "dh-file"));
 }

@@ -73,3 +73,45 @@ TEST_CASE("describe_config output reads back as the same configuration") {
   CHECK(back.simple_log);
   CHECK(back.log_min_level == "warning");
 }
+
+TEST_CASE("describe_config masks pkey-pwd and prints the TLS and listener options") {
+  const turn::Config c = from_lines(
+      "cert=/etc/turnd/pexip.pem\npkey=/etc/turnd/key.pem\npkey-pwd=open sesame\n"
+      "cipher-list=ECDHE+AESGCM\nec-curve-name=prime256v1\ndh-file=/etc/turnd/dh.pem\n"
+      "CA-file=/etc/turnd/ca.pem\ntls-listening-port=443\nalt-listening-port=3479\n"
+      "alt-tls-listening-port=5350\nno-tcp\nno-tls\ndtls\ntlsv1_1\nno-tlsv1_2\nno-tcp-relay\n"
+      "allocation-default-address-family=keep\n");
+  const std::string out = turn::describe_config(c);
+  CHECK(out.find("open sesame") == std::string::npos);
+  CHECK(out.find("pkey-pwd=***\n") != std::string::npos);
+
+  const turn::Config back = from_lines(out);
+  CHECK(back.cert == c.cert);
+  CHECK(back.pkey == c.pkey);
+  CHECK(back.pkey_pwd == "***");  // masked, as user passwords are
+  CHECK(back.cipher_list == c.cipher_list);
+  CHECK(back.ec_curve_name == c.ec_curve_name);
+  CHECK(back.dh_file == c.dh_file);
+  CHECK(back.ca_file == c.ca_file);
+  CHECK(back.tls_listening_port == 443);
+  CHECK(back.alt_listening_port == 3479);
+  CHECK(back.alt_tls_listening_port == 5350);
+  CHECK(back.no_tcp);
+  CHECK(back.no_tls);
+  CHECK(back.dtls);
+  CHECK_FALSE(back.tlsv1);
+  CHECK(back.tlsv1_1);
+  CHECK(back.no_tlsv1_2);
+  CHECK(back.no_tcp_relay);
+  CHECK(back.allocation_default_address_family == turn::Config::AddressFamilyDefault::kKeep);
+}
+
+TEST_CASE("describe_config without a certificate says there is no TLS") {
+  const std::string out = turn::describe_config(from_lines("realm=example.org\n"));
+  CHECK(out.find("# cert: none") != std::string::npos);
+  CHECK(out.find("\ncert=") == std::string::npos);
+  CHECK(out.find("pkey-pwd") == std::string::npos);
+  CHECK(out.find("dtls=off\n") != std::string::npos);
+  CHECK(out.find("allocation-default-address-family=ipv4\n") != std::string::npos);
+  CHECK(turn::describe_config(from_lines(out)) == out);  // a fixed point
+}

@@ -71,7 +71,7 @@ TEST_CASE("allocate: LIFETIME is capped by max-allocate-lifetime, shorter asks g
   CHECK(r.view().get(stun::attr::kLifetime).value_or(0) == 2);
 }
 
-TEST_CASE("allocate: REQUESTED-TRANSPORT missing is 400, TCP is 442") {
+TEST_CASE("allocate: REQUESTED-TRANSPORT missing is 400, TCP over UDP is 400, SCTP is 442") {
   TestServer server;
   TurnClient c(server.address());
   const Message missing = c.request(stun::Method::kAllocate);
@@ -80,7 +80,11 @@ TEST_CASE("allocate: REQUESTED-TRANSPORT missing is 400, TCP is 442") {
   const Message tcp = c.request(stun::Method::kAllocate, [](stun::MessageBuilder& b) {
     b.add(stun::attr::kRequestedTransport, stun::kTransportTcp);
   });
-  CHECK(tcp.error_code() == 442);
+  CHECK(tcp.error_code() == 400);  // RFC 6062 §5.1: a TCP relay is asked for over TCP or TLS
+  const Message sctp = c.request(stun::Method::kAllocate, [](stun::MessageBuilder& b) {
+    b.add(stun::attr::kRequestedTransport, std::uint8_t{132});
+  });
+  CHECK(sctp.error_code() == 442);
   CHECK(server.totals().allocations_created == 0);
   CHECK(c.allocate().is_success());
 }

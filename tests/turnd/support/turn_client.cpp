@@ -126,10 +126,81 @@ stun::SocketAddress client_address_for(const stun::SocketAddress& server) {
 }  // namespace
 
 TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std::string password)
-    : socket_(client_address_for(server)),
-      server_(server),
-      user_(std::move(user)),
-      password_(std::move(password)) {}
+    : TurnClient(server, std::move(user), std::move(password), TurnClientOptions{}) {}
+
+TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std::string password,
+                       Transport transport)
+    : TurnClient(server, std::move(user), std::move(password), [transport] {
+        TurnClientOptions o;
+        o.transport = transport;
+        return o;
+      }()) {}
+
+TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std::string password,
+                       const TurnClientOptions& options)
+    : options_(options), server_(server), user_(std::move(user)), password_(std::move(password)) {
+  if (options_.transport == Transport::kUdp)
+    udp_ = std::make_unique<UdpSocket>(client_address_for(server));
+  else
+    conn_ = connect_to(server, options_.transport, options_.tls, options_.connect_timeout);
+}
+
+TurnClient::~TurnClient() = default;
+
+UdpSocket& TurnClient::socket() {
+  if (!udp_)
+    throw std::logic_error("TurnClient::socket(): this client runs over " +
+                           std::string(transport_name(options_.transport)));
+  return *udp_;
+}
+
+StreamConnection* TurnClient::stream() {
+  return is_stream(options_.transport) ? static_cast<StreamConnection*>(conn_.get()) : nullptr;
+}
+
+int TurnClient::fd() const {
+  return udp_ ? udp_->fd() : conn_->fd();
+}
+
+const stun::SocketAddress& TurnClient::local() const {
+  return udp_ ? udp_->local() : conn_->local();
+}
+
+void TurnClient::send_to_server(stun::Bytes bytes) {
+  if (udp_)
+    udp_->send_to(server_, bytes);
+  else
+    conn_->write(bytes);
+}
+
+std::optional<Datagram> TurnClient::receive_from_server(Millis timeout) {
+  if (udp_)
+    return udp_->receive(timeout);
+  auto message = conn_->next_message(timeout);
+  if (!message)
+    return std::nullopt;
+  return Datagram{std::move(*message), server_};
+}
+
+void TurnClient::send_raw(stun::Bytes bytes) {
+  send_to_server(bytes);
+}
+
+bool TurnClient::connected() const {
+  return udp_ || !conn_->closed();
+}
+
+bool TurnClient::closed_by_server(Millis timeout) {
+  return conn_ && conn_->closed_by_peer(timeout);
+}
+
+std::string TurnClient::tls_version() const {
+  return conn_ ? conn_->tls_version() : "";
+}
+
+int TurnClient::peer_chain_length() const {
+  return conn_ ? conn_->peer_chain_length() : 0;
+}
 
 stun::Md5Key TurnClient::key_md5() const {
   return stun::long_term_key_md5(user_, realm_, password_);
@@ -183,19 +254,19 @@ std::optional<Datagram> TurnClient::next_datagram(Millis timeout) {
     backlog_.pop_front();
     return d;
   }
-  return socket_.receive(timeout);
+  return receive_from_server(timeout);
 }
 
 std::optional<Message> TurnClient::exchange(const std::vector<std::uint8_t>& bytes,
                                             const stun::TransactionId& tid, Millis timeout) {
-  socket_.send_to(server_, bytes);
+  send_to_server(bytes);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left =
         std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return std::nullopt;
-    auto d = socket_.receive(left);
+    auto d = receive_from_server(left);
     if (!d)
       return std::nullopt;
     auto v = stun::MessageView::parse(d->data);
@@ -210,9 +281,38 @@ std::optional<Message> TurnClient::exchange(const std::vector<std::uint8_t>& byt
 }
 
 Message TurnClient::request(stun::Method method, const AttrFn& attrs, RequestOptions opt) {
+  return request_via(nullptr, method, attrs, std::move(opt));
+}
+
+Message TurnClient::request_via(Connection* via, stun::Method method, const AttrFn& attrs,
+                                RequestOptions opt) {
+  // A request on another connection (an RFC 6062 data connection): nothing but the response is
+  // expected there before ConnectionBind succeeds, so anything else is dropped.
+  auto exchange_via = [&](const std::vector<std::uint8_t>& bytes,
+                          const stun::TransactionId& tid) -> std::optional<Message> {
+    if (!via)
+      return exchange(bytes, tid);
+    via->write(bytes);
+    const auto deadline = std::chrono::steady_clock::now() + kReplyTimeout;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return std::nullopt;
+      auto frame = via->next_message(left);
+      if (!frame)
+        return std::nullopt;
+      auto v = stun::MessageView::parse(*frame);
+      if (v && v->transaction_id() == tid &&
+          (v->message_class() == stun::Class::kSuccess ||
+           v->message_class() == stun::Class::kError)) {
+        return Message(std::move(*frame));
+      }
+    }
+  };
   auto once = [&](const RequestOptions& o) {
     const stun::TransactionId tid = o.tid.value_or(random_tid());
-    auto response = exchange(build(method, attrs, o, tid), tid);
+    auto response = exchange_via(build(method, attrs, o, tid), tid);
     if (!response)
       throw std::runtime_error("no response to " + std::string(stun::method_name(method)));
     return *response;
@@ -248,20 +348,59 @@ bool TurnClient::verify(const Message& response, Auth alg) const {
   return stun::verify_integrity_sha1(v, key);
 }
 
-Message TurnClient::allocate(const AttrFn& extra, RequestOptions opt) {
-  Message r = request(
+namespace {
+
+Message allocate_with(TurnClient& c, std::uint8_t transport, const AttrFn& extra,
+                      RequestOptions opt) {
+  return c.request(
       stun::Method::kAllocate,
       [&](stun::MessageBuilder& b) {
-        b.add(stun::attr::kRequestedTransport, stun::kTransportUdp);
+        b.add(stun::attr::kRequestedTransport, transport);
         if (extra)
           extra(b);
       },
-      opt);
+      std::move(opt));
+}
+
+}  // namespace
+
+Message TurnClient::allocate(const AttrFn& extra, RequestOptions opt) {
+  Message r = allocate_with(*this, stun::kTransportUdp, extra, std::move(opt));
   if (r.is_success()) {
     if (auto relayed = r.view().get(stun::attr::kXorRelayedAddress))
       relay_ = *relayed;
   }
   return r;
+}
+
+Message TurnClient::allocate_tcp(const AttrFn& extra, RequestOptions opt) {
+  Message r = allocate_with(*this, stun::kTransportTcp, extra, std::move(opt));
+  if (r.is_success()) {
+    if (auto relayed = r.view().get(stun::attr::kXorRelayedAddress))
+      relay_ = *relayed;
+  }
+  return r;
+}
+
+Message TurnClient::connect_peer(const stun::SocketAddress& peer, RequestOptions opt) {
+  return request(
+      stun::Method::kConnect,
+      [&](stun::MessageBuilder& b) { b.add(stun::attr::kXorPeerAddress, peer); }, std::move(opt));
+}
+
+std::unique_ptr<StreamConnection> TurnClient::open_data_connection(Millis timeout) const {
+  if (!is_stream(options_.transport))
+    throw std::logic_error("RFC 6062 data connections need a TCP or TLS client, not " +
+                           std::string(transport_name(options_.transport)));
+  return StreamConnection::connect(server_, options_.transport, options_.tls, timeout);
+}
+
+Message TurnClient::connection_bind(StreamConnection& data, std::uint32_t connection_id,
+                                    RequestOptions opt) {
+  return request_via(
+      &data, stun::Method::kConnectionBind,
+      [&](stun::MessageBuilder& b) { b.add(stun::attr::kConnectionId, connection_id); },
+      std::move(opt));
 }
 
 Message TurnClient::refresh(std::optional<std::uint32_t> lifetime, RequestOptions opt) {
@@ -305,14 +444,13 @@ void TurnClient::send_indication(const stun::SocketAddress& peer, stun::Bytes pa
   auto out = b.finish();
   if (!out)
     throw std::runtime_error("cannot build Send indication");
-  socket_.send_to(server_, *out);
+  send_to_server(*out);
 }
 
 void TurnClient::send_channel_data(std::uint16_t channel, stun::Bytes payload) {
-  std::vector<std::uint8_t> buf(stun::kChannelDataHeaderSize + payload.size());
-  stun::write_channel_data_header(buf.data(), channel, static_cast<std::uint16_t>(payload.size()));
-  std::copy(payload.begin(), payload.end(), buf.begin() + stun::kChannelDataHeaderSize);
-  socket_.send_to(server_, buf);
+  // RFC 8656 §12.5: padded over streams (the framer needs it); not over UDP or DTLS, where
+  // each message has its own datagram/record.
+  send_to_server(channel_data_frame(channel, payload, is_stream(options_.transport)));
 }
 
 std::optional<Relayed> TurnClient::receive_relayed(Millis timeout) {

@@ -1,5 +1,6 @@
-// A small blocking STUN/TURN client over a real UDP socket, built on libstun, for driving an
-// in-process turnd in tests. Everything here is deliberately simple: one socket, poll() with a
+// A small blocking STUN/TURN client, built on libstun, for driving an in-process turnd in tests:
+// over a real UDP socket by default, or over TCP, TLS or DTLS (RFC 8656 §3.1; see
+// stream_connection.hpp). Everything here is deliberately simple: one socket, poll() with a
 // timeout, no threads.
 #pragma once
 
@@ -7,23 +8,21 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "stun/stun.hpp"
+#include "support/stream_connection.hpp"
+#include "support/timeouts.hpp"
 
 namespace turntest {
 
-using namespace std::chrono_literals;
-using Millis = std::chrono::milliseconds;
-
-/// How long a test waits for something that should arrive, and for something that should not.
-inline constexpr Millis kReplyTimeout = 2000ms;
-inline constexpr Millis kSilenceTimeout = 300ms;
-
 stun::SocketAddress loopback(std::uint16_t port = 0);
 
+/// A datagram; over TCP/TLS one frame cut from the stream, over DTLS one record (then `from` is
+/// the server's address).
 struct Datagram {
   std::vector<std::uint8_t> data;
   stun::SocketAddress from;
@@ -101,13 +100,39 @@ struct Relayed {
 stun::TransactionId random_tid();
 std::vector<std::uint8_t> payload_of(std::size_t size, std::uint8_t seed);
 
+/// How a TurnClient reaches the server.
+struct TurnClientOptions {
+  Transport transport = Transport::kUdp;
+  TlsOptions tls;  ///< kTls and kDtls only
+  /// Bound on connecting and the TLS/DTLS handshake (the constructor throws past it).
+  Millis connect_timeout = kReplyTimeout;
+};
+
 class TurnClient {
  public:
+  /// Over UDP, from a loopback socket of the server's family.
   TurnClient(const stun::SocketAddress& server, std::string user = "alice",
              std::string password = "alice-pass");
+  /// Over `transport`; TCP, TLS and DTLS connect (and handshake) here, and throw
+  /// std::runtime_error when that fails.
+  TurnClient(const stun::SocketAddress& server, std::string user, std::string password,
+             Transport transport);
+  TurnClient(const stun::SocketAddress& server, std::string user, std::string password,
+             const TurnClientOptions& options);
+  ~TurnClient();
+  TurnClient(const TurnClient&) = delete;
+  TurnClient& operator=(const TurnClient&) = delete;
 
-  UdpSocket& socket() { return socket_; }
-  const stun::SocketAddress& local() const { return socket_.local(); }
+  Transport transport() const { return options_.transport; }
+  /// The UDP socket; throws std::logic_error on the other transports (see connection()).
+  UdpSocket& socket();
+  /// The TCP/TLS/DTLS connection to the server; nullptr over UDP.
+  Connection* connection() { return conn_.get(); }
+  /// The same when it is a TCP/TLS stream; nullptr over UDP and DTLS.
+  StreamConnection* stream();
+  /// The socket's fd, whatever the transport.
+  int fd() const;
+  const stun::SocketAddress& local() const;
   const stun::SocketAddress& server() const { return server_; }
   const std::string& user() const { return user_; }
   const std::string& realm() const { return realm_; }
@@ -145,14 +170,54 @@ class TurnClient {
   Message channel_bind(std::uint16_t channel, const stun::SocketAddress& peer,
                        RequestOptions opt = {});
   void send_indication(const stun::SocketAddress& peer, stun::Bytes payload);
+  /// Over TCP/TLS the ChannelData is zero-padded to a multiple of 4 bytes (RFC 8656 §12.5).
   void send_channel_data(std::uint16_t channel, stun::Bytes payload);
   /// The next Data indication or ChannelData from the server; other datagrams are skipped.
   std::optional<Relayed> receive_relayed(Millis timeout = kReplyTimeout);
 
+  // Transport-level checks.
+  /// Sends `bytes` as they are: one datagram (UDP), one record (DTLS), or raw stream bytes
+  /// (TCP/TLS: partial frames, bad lengths and garbage reach the server's framer unchanged).
+  void send_raw(stun::Bytes bytes);
+  /// False once the server closed the TCP/TLS connection or DTLS association; always true over
+  /// UDP.
+  bool connected() const;
+  /// Waits up to `timeout` for the server to close the connection (read returns EOF, a reset,
+  /// close_notify or a fatal alert); frames that arrive meanwhile are kept for later reads.
+  /// Over UDP there is nothing to close: false at once.
+  bool closed_by_server(Millis timeout = kReplyTimeout);
+  /// "TLSv1.3", "DTLSv1.2", ...; empty over UDP and TCP.
+  std::string tls_version() const;
+  /// Certificates the server presented (leaf included); 0 over UDP and TCP.
+  int peer_chain_length() const;
+
+  // RFC 6062 (TURN TCP allocations).
+  /// Allocate with REQUESTED-TRANSPORT TCP (RFC 6062 §4.1; the control connection must be TCP
+  /// or TLS).
+  Message allocate_tcp(const AttrFn& extra = {}, RequestOptions opt = {});
+  /// Connect (RFC 6062 §4.3): asks the server to open a TCP connection to `peer`; a success
+  /// carries CONNECTION-ID.
+  Message connect_peer(const stun::SocketAddress& peer, RequestOptions opt = {});
+  /// A second connection to the server over the same transport (and TLS options): a data
+  /// connection (RFC 6062 §4.4). Throws std::logic_error over UDP/DTLS.
+  std::unique_ptr<StreamConnection> open_data_connection(Millis timeout = kReplyTimeout) const;
+  /// ConnectionBind for `connection_id` sent on `data`, with this client's credentials
+  /// (RFC 6062 §4.4). After a success, `data` carries the peer's raw bytes.
+  Message connection_bind(StreamConnection& data, std::uint32_t connection_id,
+                          RequestOptions opt = {});
+
  private:
   std::optional<Datagram> next_datagram(Millis timeout);
+  /// The next datagram/frame/record from the server itself (not the backlog).
+  std::optional<Datagram> receive_from_server(Millis timeout);
+  void send_to_server(stun::Bytes bytes);
+  /// request() over `via` (nullptr: the client's own transport).
+  Message request_via(Connection* via, stun::Method method, const AttrFn& attrs,
+                      RequestOptions opt);
 
-  UdpSocket socket_;
+  TurnClientOptions options_;
+  std::unique_ptr<UdpSocket> udp_;    ///< kUdp
+  std::unique_ptr<Connection> conn_;  ///< kTcp, kTls, kDtls
   stun::SocketAddress server_;
   std::string user_;
   std::string password_;

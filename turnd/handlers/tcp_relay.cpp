@@ -1,0 +1,50 @@
+// RFC 6062 requests: Connect (§5.2) on the control connection and ConnectionBind (§5.4) on a new
+// data connection. The connections themselves live in the worker (worker_tcp_relay.cpp).
+#include "handlers/peer_check.hpp"
+#include "handlers/request.hpp"
+
+namespace turn {
+
+void handle_connect(Request& r) {
+  Allocation* a = owned_allocation(r);
+  if (a == nullptr)
+    return;
+  if (!a->tcp) {
+    send_error(r, 400, "Bad Request");  // §5.2: Connect needs a TCP allocation
+    return;
+  }
+  std::optional<stun::SocketAddress> peer;
+  for (const auto& ref : r.msg.attributes()) {
+    if (ref.type == static_cast<std::uint16_t>(stun::AttrType::kXorPeerAddress)) {
+      peer = accepted_peer(r, *a, ref);  // 400/443/403 sent on failure
+      if (!peer)
+        return;
+      break;
+    }
+  }
+  if (!peer) {
+    send_error(r, 400, "Bad Request");
+    return;
+  }
+  if (r.worker.has_peer_connection(*a, *peer)) {
+    send_error(r, 446, "Connection Already Exists");
+    return;
+  }
+  const bool fingerprint = r.msg.fingerprint_offset().has_value();
+  if (!r.worker.start_peer_connect(*a, *peer, r.key, r.msg.transaction_id(), r.auth, fingerprint))
+    send_error(r, 447, "Connection Timeout or Failure");
+}
+
+void handle_connection_bind(Request& r) {
+  auto id = r.msg.get(stun::attr::kConnectionId);
+  // §5.4: only on a TCP/TLS connection that carries no allocation of its own.
+  if (!id || r.key.connection == 0 || r.worker.find_allocation(r.key) != nullptr) {
+    send_error(r, 400, "Bad Request");
+    return;
+  }
+  // Last: the connection (and the buffer this request lies in) may move to another worker.
+  r.worker.bind_data_connection(r.key, *id, r.msg.transaction_id(), r.auth,
+                                r.msg.fingerprint_offset().has_value());
+}
+
+}  // namespace turn

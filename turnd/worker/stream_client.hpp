@@ -1,0 +1,44 @@
+// A client connected over TCP or TLS (RFC 8656 §3.1), as one worker owns it: the connection's
+// buffers, its poll handle and the deadlines that close connections which never complete a
+// message. Freed in the poll handle's close callback (libuv: only after uv_close completes).
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "alloc/allocation.hpp"
+#include "net/stream_connection.hpp"
+
+namespace turn {
+
+class Worker;
+
+struct StreamClient {
+  StreamClient(int fd, Worker* w) : conn(fd), worker(w) {}
+  StreamClient(StreamConnection&& c, Worker* w) : conn(std::move(c)), worker(w) {}
+
+  uv_poll_t poll{};
+  StreamConnection conn;
+  Worker* worker;
+  ClientKey key;          ///< client address, listener, and this connection's id
+  bool detected = false;  ///< TLS or plain decided (by the first byte)
+  bool closing = false;
+  bool dirty = false;  ///< has output queued and is on the worker's flush list
+  int events = 0;      ///< the uv_poll events currently asked for
+  std::uint64_t opened_ms = 0;
+  std::uint64_t last_message_ms = 0;   ///< 0 until the first complete message
+  std::uint64_t partial_since_ms = 0;  ///< when the unfinished frame at the front started
+  /// The loop iteration in which frames were last handed out from the input buffer: until that
+  /// iteration's flush, queued relayed datagrams point into it, so it must not move.
+  std::uint64_t dispatched_iteration = ~std::uint64_t{0};
+
+  /// RFC 6062 data connection: once ConnectionBind succeeded the stream carries raw bytes to
+  /// and from this peer connection, no more STUN.
+  struct PeerConnection* peer = nullptr;
+
+  const char* transport() const { return conn.is_tls() ? "TLS" : "TCP"; }
+};
+
+}  // namespace turn

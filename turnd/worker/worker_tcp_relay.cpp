@@ -1,0 +1,397 @@
+// RFC 6062 TCP relaying: a TCP allocation's relay socket listens for peers, Connect opens
+// connections to peers, and a ConnectionBind on a new client connection splices that
+// connection to one peer connection. Bytes are copied between the two sides' buffers with TCP's
+// own flow control: a side whose partner's output is full is not read until it drains.
+#include <ctime>
+
+#include "net/tcp_socket.hpp"
+#include "stun/builder.hpp"
+#include "util/log.hpp"
+#include "worker/worker.hpp"
+
+namespace turn {
+namespace {
+
+/// §5.2: how long a Connect may take before the client gets 447.
+constexpr std::uint64_t kConnectTimeoutMs = 10'000;
+/// §5.2/§5.3: a peer connection not bound within 30 seconds is closed.
+constexpr std::uint64_t kBindTimeoutMs = 30'000;
+/// The top byte of a CONNECTION-ID names the worker that owns the peer connection, because a
+/// data connection may be accepted by any worker of the SO_REUSEPORT group.
+constexpr unsigned kWorkerShift = 24;
+constexpr std::uint32_t kLocalIdMask = (1u << kWorkerShift) - 1;
+constexpr int kAcceptsPerWakeup = 16;
+constexpr std::size_t kSpliceReadBudget = 64 * 1024;
+
+void free_peer(uv_handle_t* handle) {
+  delete static_cast<PeerConnection*>(handle->data);
+}
+
+}  // namespace
+
+Allocation* Worker::create_tcp_allocation(const ClientKey& key,
+                                          const stun::SocketAddress& relay_ip) {
+  PortPool& ports = shared_.ports;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const auto port = ports.take();
+    if (!port)
+      return nullptr;
+    stun::SocketAddress at = relay_ip;
+    at.port = *port;
+    std::string error;
+    // SO_REUSEPORT: Connect's sockets bind the same relayed address (§5.2).
+    const int fd = open_tcp_listener(at, /*reuseport=*/true, error);
+    if (fd < 0) {
+      ports.put(*port);
+      continue;
+    }
+    auto a = std::make_unique<Allocation>();
+    a->key = key;
+    a->tcp = true;
+    a->relay = at;
+    a->advertised = SharedState::advertised(config(), at);
+    a->created_ms = now_ms();
+    a->handle = watch_relay(fd, *port, a.get());
+    uv_poll_start(&a->handle->poll, UV_READABLE, &Worker::on_tcp_relay_acceptable);
+    Allocation* raw = a.get();
+    allocations_.emplace(key, std::move(a));
+    WorkerStats::add(stats_.allocations_created);
+    stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
+    return raw;
+  }
+  return nullptr;
+}
+
+bool Worker::has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const {
+  for (std::uint32_t id : a.peer_connections) {
+    auto it = peers_.find(id);
+    if (it != peers_.end() && !it->second->closing && it->second->peer == peer)
+      return true;
+  }
+  return false;
+}
+
+PeerConnection* Worker::add_peer_connection(int fd, Allocation& a, const stun::SocketAddress& peer,
+                                            PeerConnection::State state) {
+  auto* p = new PeerConnection(fd, this);
+  std::uint32_t local = next_peer_id_++ & kLocalIdMask;
+  while (local == 0 || peers_.count((index_ << kWorkerShift) | local) != 0)
+    local = next_peer_id_++ & kLocalIdMask;
+  p->id = (index_ << kWorkerShift) | local;
+  p->allocation = &a;
+  p->peer = peer;
+  p->state = state;
+  p->deadline_ms =
+      now_ms() + (state == PeerConnection::State::kConnecting ? kConnectTimeoutMs : kBindTimeoutMs);
+  uv_poll_init(loop_.get(), &p->poll, fd);
+  p->poll.data = p;
+  peers_.emplace(p->id, p);
+  a.peer_connections.push_back(p->id);
+  watch_peer(*p);
+  return p;
+}
+
+void Worker::on_tcp_relay_acceptable(uv_poll_t* handle, int status, int) {
+  auto* h = static_cast<RelayHandle*>(handle->data);
+  if (status >= 0 && h->allocation != nullptr)
+    h->worker->accept_peers(*h);
+}
+
+void Worker::accept_peers(RelayHandle& h) {
+  Allocation& a = *h.allocation;
+  for (int i = 0; i < kAcceptsPerWakeup; ++i) {
+    stun::SocketAddress from;
+    const int fd = accept_connection(h.fd, from);
+    if (fd == -1)
+      return;
+    if (fd < 0) {
+      WorkerStats::add(stats_.accept_errors);
+      return;
+    }
+    // §5.3: a peer without a permission is disconnected at once; the peer policy applies as
+    // for UDP.
+    if (!a.has_permission(from, now_ms()) || !settings_->policy.allowed(from)) {
+      WorkerStats::add(stats_.no_permission_packets);
+      ::close(fd);
+      continue;
+    }
+    PeerConnection* p = add_peer_connection(fd, a, from, PeerConnection::State::kAwaitingBind);
+    // §5.3: ConnectionAttempt tells the client to open a data connection for it.
+    stun::TransactionId tid{};
+    stun::store_u32(tid.data(), index_);
+    stun::store_u32(tid.data() + 4, p->id);
+    stun::store_u32(tid.data() + 8, static_cast<std::uint32_t>(now_ms()));
+    stun::MessageBuilder b(
+        tx_, stun::pack_type(stun::Method::kConnectionAttempt, stun::Class::kIndication), tid);
+    b.add(stun::attr::kXorPeerAddress, from);
+    b.add(stun::attr::kConnectionId, p->id);
+    if (auto bytes = b.finish())
+      send_to_client(a.key, *bytes);
+  }
+}
+
+bool Worker::start_peer_connect(Allocation& a, const stun::SocketAddress& peer,
+                                const ClientKey& control, const stun::TransactionId& tid,
+                                const AuthOutcome& auth, bool fingerprint) {
+  std::string error;
+  const int fd = start_tcp_connect(a.relay, peer, error);
+  if (fd < 0)
+    return false;
+  PeerConnection* p = add_peer_connection(fd, a, peer, PeerConnection::State::kConnecting);
+  p->control = control;
+  p->connect_tid = tid;
+  p->connect_auth = auth;
+  p->connect_fingerprint = fingerprint;
+  return true;
+}
+
+void Worker::watch_peer(PeerConnection& p) {
+  int events = 0;
+  if (p.state == PeerConnection::State::kConnecting) {
+    events = UV_WRITABLE;  // a non-blocking connect completes by becoming writable
+  } else if (p.state == PeerConnection::State::kBound) {
+    if (p.conn.unread().empty())
+      events |= UV_READABLE;
+    if (p.conn.has_output())
+      events |= UV_WRITABLE;
+  }
+  // Before ConnectionBind nothing is read: the peer's bytes wait in the kernel (§5.3 lets the
+  // server buffer them; TCP does it for free).
+  if (events != p.events) {
+    p.events = events;
+    if (events == 0) {
+      uv_poll_stop(&p.poll);
+    } else {
+      uv_poll_start(&p.poll, events, &Worker::on_peer_event);
+    }
+  }
+}
+
+void Worker::on_peer_event(uv_poll_t* handle, int status, int events) {
+  auto* p = static_cast<PeerConnection*>(handle->data);
+  Worker& w = *p->worker;
+  if (p->closing)
+    return;
+  if (p->state == PeerConnection::State::kConnecting) {
+    w.finish_connect(*p);
+    return;
+  }
+  if (status < 0) {
+    w.close_peer(*p, "socket error");
+    return;
+  }
+  if ((events & UV_WRITABLE) != 0 && p->conn.write() == StreamConnection::WriteStatus::kFailed) {
+    w.close_peer(*p, "write to peer failed");
+    return;
+  }
+  if ((events & UV_READABLE) != 0) {
+    if (p->conn.read(kSpliceReadBudget) == StreamConnection::ReadStatus::kClosed) {
+      // Whatever was read still goes to the client before both sides close.
+      if (p->client != nullptr)
+        w.splice(*p->client, *p);
+      if (p->client != nullptr && !p->client->closing)
+        p->client->conn.write();
+      w.close_peer(*p, "closed by peer");
+      return;
+    }
+  }
+  if (p->client != nullptr) {
+    w.splice(*p->client, *p);
+    if (p->client != nullptr && !p->client->closing)
+      w.watch_stream(*p->client);
+  }
+  if (!p->closing)
+    w.watch_peer(*p);
+}
+
+void Worker::finish_connect(PeerConnection& p) {
+  const int error = connect_result(p.conn.fd());
+  Allocation* a = p.allocation;
+  const bool ok = error == 0 && a != nullptr;
+  if (a != nullptr) {
+    send_late_response(p.control, stun::Method::kConnect,
+                       ok ? stun::Class::kSuccess : stun::Class::kError, p.connect_tid,
+                       p.connect_auth, p.connect_fingerprint, ok ? 0 : 447, p.id);
+  }
+  if (!ok) {
+    close_peer(p, "connect failed");
+    return;
+  }
+  p.state = PeerConnection::State::kAwaitingBind;
+  p.deadline_ms = now_ms() + kBindTimeoutMs;
+  watch_peer(p);
+}
+
+void Worker::bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
+                                  const stun::TransactionId& tid, const AuthOutcome& auth,
+                                  bool fingerprint) {
+  auto it = streams_.find(key.connection);
+  if (it == streams_.end() || it->second->closing)
+    return;
+  StreamClient& s = *it->second;
+  // The send queue may still point into this connection's input, which is about to change
+  // owner (and thread).
+  if (s.dispatched_iteration == iteration_)
+    flush_relayed();
+  // Whatever is queued for the client so far goes first; the connection then leaves this
+  // worker's tables (and its epoll set) before the owner starts polling it.
+  s.conn.write();
+  const unsigned owner = connection_id >> kWorkerShift;
+  Worker* target = owner < shared_.workers.size() ? shared_.workers[owner] : nullptr;
+  if (target == nullptr) {
+    send_late_response(key, stun::Method::kConnectionBind, stun::Class::kError, tid, auth,
+                       fingerprint, 400, 0);
+    return;
+  }
+  DataHandoff h{std::move(s.conn), key, connection_id, tid, auth, fingerprint};
+  close_stream(s, "handed over as a data connection");
+  if (target == this) {
+    adopt_data_connection(std::move(h));
+  } else {
+    target->post_data_connection(std::move(h));
+  }
+}
+
+void Worker::post_data_connection(DataHandoff&& handoff) {
+  {
+    std::lock_guard lock(handoff_mu_);
+    handoffs_.push_back(std::move(handoff));
+  }
+  uv_async_send(&handoff_async_);
+}
+
+void Worker::on_handoff(uv_async_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  std::vector<DataHandoff> taken;
+  {
+    std::lock_guard lock(self->handoff_mu_);
+    taken.swap(self->handoffs_);
+  }
+  for (auto& h : taken)
+    self->adopt_data_connection(std::move(h));
+}
+
+void Worker::adopt_data_connection(DataHandoff&& h) {
+  auto* s = new StreamClient(std::move(h.conn), this);
+  std::uint32_t id = next_connection_id_++;
+  while (id == 0 || streams_.count(id) != 0)
+    id = next_connection_id_++;
+  s->key = ClientKey{h.key.client, h.key.listener, id};
+  s->detected = true;
+  s->opened_ms = s->last_message_ms = now_ms();
+  uv_poll_init(loop_.get(), &s->poll, s->conn.fd());
+  s->poll.data = s;
+  streams_.emplace(id, s);
+  stats_.active_connections.store(streams_.size(), std::memory_order_relaxed);
+
+  auto it = peers_.find(h.connection_id);
+  PeerConnection* p = it == peers_.end() ? nullptr : it->second;
+  // §5.4: the id must name a connection waiting for its bind, of an allocation of the same
+  // user (a ConnectionBind with other credentials must not steal someone's peer).
+  const bool ok = p != nullptr && !p->closing && p->state == PeerConnection::State::kAwaitingBind &&
+                  p->allocation != nullptr && p->allocation->user == h.auth.user;
+  send_late_response(s->key, stun::Method::kConnectionBind,
+                     ok ? stun::Class::kSuccess : stun::Class::kError, h.tid, h.auth, h.fingerprint,
+                     ok ? 0 : 400, 0);
+  if (ok) {
+    p->state = PeerConnection::State::kBound;
+    p->client = s;
+    s->peer = p;
+    splice(*s, *p);  // bytes the client sent right after ConnectionBind
+    watch_peer(*p);
+  }
+  watch_stream(*s);
+}
+
+void Worker::splice(StreamClient& client, PeerConnection& peer) {
+  auto move_bytes = [](StreamConnection& from, StreamConnection& to) {
+    const stun::MutableBytes unread = from.unread();
+    const std::size_t room = StreamConnection::kMaxOutputBytes - to.buffered_output();
+    const std::size_t n = std::min(unread.size(), room);
+    if (n != 0 && to.queue(unread.first(n), /*pad_to_4=*/false))
+      from.consume(n);
+    return n;
+  };
+  const std::size_t up = move_bytes(client.conn, peer.conn);
+  const std::size_t down = move_bytes(peer.conn, client.conn);
+  if (Allocation* a = peer.allocation) {
+    a->traffic.client_bytes += up;
+    a->traffic.peer_bytes += down;
+  }
+  WorkerStats::add(stats_.client_to_peer_bytes, up);
+  WorkerStats::add(stats_.peer_to_client_bytes, down);
+  if (up != 0 && peer.conn.write() == StreamConnection::WriteStatus::kFailed) {
+    close_peer(peer, "write to peer failed");
+    return;
+  }
+  if (down != 0 && !client.dirty) {
+    client.dirty = true;
+    dirty_streams_.push_back(&client);
+  }
+}
+
+void Worker::close_peer(PeerConnection& p, const char* why) {
+  if (p.closing)
+    return;
+  p.closing = true;
+  if (Allocation* a = p.allocation) {
+    std::erase(a->peer_connections, p.id);
+    p.allocation = nullptr;
+  }
+  if (StreamClient* s = p.client) {
+    p.client = nullptr;
+    s->peer = nullptr;
+    close_stream(*s, why);
+  }
+  if (log::enabled(log::Level::kVerbose)) {
+    log::write(log::Level::kVerbose,
+               "TCP peer connection " + p.peer.to_string() + " closed: " + std::string(why));
+  }
+  peers_.erase(p.id);
+  uv_close(reinterpret_cast<uv_handle_t*>(&p.poll), free_peer);
+}
+
+void Worker::sweep_peers(std::uint64_t now) {
+  std::vector<PeerConnection*> late;
+  for (auto& [id, p] : peers_) {
+    if (p->state != PeerConnection::State::kBound && now > p->deadline_ms)
+      late.push_back(p);
+  }
+  for (PeerConnection* p : late) {
+    if (p->state == PeerConnection::State::kConnecting && p->allocation != nullptr) {
+      send_late_response(p->control, stun::Method::kConnect, stun::Class::kError, p->connect_tid,
+                         p->connect_auth, p->connect_fingerprint, 447, 0);
+    }
+    close_peer(*p, p->state == PeerConnection::State::kConnecting ? "connect timed out"
+                                                                  : "no ConnectionBind in time");
+  }
+}
+
+void Worker::send_late_response(const ClientKey& key, stun::Method method, stun::Class cls,
+                                const stun::TransactionId& tid, const AuthOutcome& auth,
+                                bool fingerprint, std::uint16_t error,
+                                std::uint32_t connection_id) {
+  stun::MessageBuilder b(tx_, stun::pack_type(method, cls), tid);
+  if (cls == stun::Class::kError) {
+    WorkerStats::add(stats_.error_responses);
+    b.add(stun::attr::kErrorCode,
+          {error, error == 447 ? "Connection Timeout or Failure" : "Bad Request"});
+  } else if (connection_id != 0) {
+    b.add(stun::attr::kConnectionId, connection_id);
+  }
+  if (config().software_attribute)
+    b.add(stun::attr::kSoftware, config().software);
+  if (auth.kind == AuthOutcome::Kind::kOk && auth.key_len != 0) {
+    if (auth.sha256) {
+      b.add_integrity_sha256(auth.key_bytes());
+    } else {
+      b.add_integrity_sha1(auth.key_bytes());
+    }
+  }
+  if (fingerprint || config().fingerprint)
+    b.add_fingerprint();
+  if (auto bytes = b.finish())
+    send_to_client(key, *bytes);
+}
+
+}  // namespace turn
