@@ -38,7 +38,7 @@ void handle_connect(Request& r) {
 void handle_connection_bind(Request& r) {
   auto id = r.msg.get(stun::attr::kConnectionId);
   // §5.4: only on a TCP/TLS connection that carries no allocation of its own.
-  if (!id || r.key.connection == 0 || r.worker.find_allocation(r.key) != nullptr) {
+  if (!id || !r.worker.is_stream_client(r.key) || r.worker.find_allocation(r.key) != nullptr) {
     send_error(r, 400, "Bad Request");
     return;
   }

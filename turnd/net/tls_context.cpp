@@ -3,6 +3,8 @@
 // the file, so startup and `turnd --check-config` report a bad certificate the same way.
 #include "net/tls_context.hpp"
 
+#include "net/dtls_session.hpp"
+
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -356,6 +358,8 @@ std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
   context->tls_ = build_context(config, creds, dh.get(), /*datagram=*/false).release();
   if (config.dtls)
     context->dtls_ = build_context(config, creds, dh.get(), /*datagram=*/true).release();
+  // RFC 6347 §4.2.1: no DTLS state before a cookie round trip (CVE-2026-73214).
+  enable_dtls_cookies(context->dtls_);
   context->description_ = describe(creds);
   return context;
 }

@@ -40,7 +40,8 @@ namespace turn {
   X(stream_idle_closed, "TCP/TLS connections without an allocation closed when idle")          \
   X(stream_frame_errors, "TCP/TLS connections closed for bytes that are not STUN/ChannelData") \
   X(stream_dropped_messages, "messages dropped because a client's output buffer was full")     \
-  X(accept_errors, "accept() failures other than nothing pending")
+  X(accept_errors, "accept() failures other than nothing pending")                             \
+  X(dtls_sessions, "DTLS sessions created (after a valid cookie)")
 
 struct WorkerStats {
 #define TURND_DECLARE_COUNTER(name, help) std::atomic<std::uint64_t> name{0};

@@ -121,6 +121,8 @@ void Worker::close_all() {
     remove_allocation(*allocations_.begin()->second, "shutdown");
   while (!streams_.empty())
     close_stream(*streams_.begin()->second, "shutdown");
+  while (!dtls_clients_.empty())
+    close_dtls(*dtls_clients_.begin()->second, "shutdown");
   for (auto& l : listeners_)
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
   flush_relayed();
@@ -170,7 +172,13 @@ void Worker::drain(int fd, OnDatagram&& on_datagram) {
 
 void Worker::drain_listener(Listener& l) {
   drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::MutableBytes data) {
-    on_client_datagram(*this, ClientKey{from, l.index}, data);
+    // RFC 7983: first bytes 20-63 are DTLS records; STUN and ChannelData never start so.
+    if (!data.empty() && data[0] >= 20 && data[0] <= 63 && settings_->tls &&
+        settings_->tls->dtls() != nullptr) {
+      on_dtls_datagram(l, from, data);
+    } else {
+      on_client_datagram(*this, ClientKey{from, l.index}, data);
+    }
     return true;
   });
 }
@@ -233,6 +241,7 @@ void Worker::sweep() {
   }
   sweep_streams(now);
   sweep_peers(now);
+  sweep_dtls(now);
   if (index_ == 0)
     shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
 }
@@ -373,13 +382,15 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
 const char* Worker::transport_name(const ClientKey& key) const {
   if (key.connection == 0)
     return "UDP";
+  if (dtls_clients_.count(key.connection) != 0)
+    return "DTLS";
   auto it = streams_.find(key.connection);
   return it == streams_.end() ? "TCP" : it->second->transport();
 }
 
 void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
   if (key.connection != 0) {
-    queue_to_stream(key, datagram);
+    send_over_connection(key, datagram);
     return;
   }
   sockaddr_storage to;

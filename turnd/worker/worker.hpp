@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "alloc/allocation.hpp"
+#include "net/dtls_session.hpp"
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
 #include "relay/peer_connection.hpp"
@@ -34,6 +35,13 @@ struct Listener {
   std::uint32_t index = 0;
   stun::SocketAddress local;
   Worker* worker = nullptr;
+};
+
+/// A client speaking DTLS to a UDP listener (RFC 8656 §3.1), keyed by its address there.
+struct DtlsClient {
+  std::unique_ptr<DtlsSession> session;
+  ClientKey key;  ///< with this client's connection id
+  std::uint64_t last_activity_ms = 0;
 };
 
 /// An RFC 6062 data connection on its way to the worker that owns its peer connection.
@@ -119,7 +127,7 @@ class Worker {
   /// the receive buffers (or stay valid some other way) until then.
   void relay_to_client(const ClientKey& key, stun::Bytes datagram) {
     if (key.connection != 0) {
-      queue_to_stream(key, datagram);
+      send_over_connection(key, datagram);
       return;
     }
     tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
@@ -148,7 +156,15 @@ class Worker {
   /// Cuts the input into frames (RFC 8656 §3.1) and handles each as a datagram would be.
   void dispatch_frames(StreamClient& s);
   void write_stream(StreamClient& s);
-  void queue_to_stream(const ClientKey& key, stun::Bytes message);
+  /// Over TCP/TLS: queued on the connection; over DTLS: encrypted and sent now.
+  void send_over_connection(const ClientKey& key, stun::Bytes message);
+  void queue_to_stream(StreamClient& s, stun::Bytes message);
+  std::uint32_t new_connection_id();
+  // DTLS clients on the UDP listeners (worker_dtls.cpp).
+  void on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::Bytes data);
+  void send_dtls(DtlsClient& c, stun::Bytes plaintext);
+  void close_dtls(DtlsClient& c, const char* why);
+  void sweep_dtls(std::uint64_t now);
   void watch_stream(StreamClient& s);
   void close_stream(StreamClient& s, const char* why);
   void flush_streams();
@@ -219,6 +235,10 @@ class Worker {
   std::unordered_map<std::uint32_t, StreamClient*> streams_;  ///< freed in their close callback
   std::vector<StreamClient*> dirty_streams_;                  ///< with output queued this iteration
   std::uint32_t next_connection_id_ = 1;
+  std::unordered_map<std::uint32_t, std::unique_ptr<DtlsClient>> dtls_clients_;  ///< by id
+  /// By client address and listener (connection 0): where a DTLS datagram belongs.
+  std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> dtls_by_address_;
+  std::unique_ptr<DtlsCookieSecret> dtls_secret_;
   std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
   std::uint32_t next_peer_id_ = 1;
   std::mutex handoff_mu_;

@@ -61,16 +61,15 @@ void Worker::accept_streams(Listener& l) {
       return;
     }
     auto* s = new StreamClient(fd, this);
-    std::uint32_t id = next_connection_id_++;
-    while (id == 0 || streams_.count(id) != 0)
-      id = next_connection_id_++;
+    const std::uint32_t id = new_connection_id();
     s->key = ClientKey{from, l.index, id};
     s->opened_ms = now_ms();
     uv_poll_init(loop_.get(), &s->poll, fd);
     s->poll.data = s;
     streams_.emplace(id, s);
     WorkerStats::add(stats_.stream_connections);
-    stats_.active_connections.store(streams_.size(), std::memory_order_relaxed);
+    stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
+                                    std::memory_order_relaxed);
     watch_stream(*s);
   }
 }
@@ -198,11 +197,24 @@ void Worker::dispatch_frames(StreamClient& s) {
   }
 }
 
-void Worker::queue_to_stream(const ClientKey& key, stun::Bytes message) {
-  auto it = streams_.find(key.connection);
-  if (it == streams_.end() || it->second->closing)
+std::uint32_t Worker::new_connection_id() {
+  std::uint32_t id = next_connection_id_++;
+  while (id == 0 || streams_.count(id) != 0 || dtls_clients_.count(id) != 0)
+    id = next_connection_id_++;
+  return id;
+}
+
+void Worker::send_over_connection(const ClientKey& key, stun::Bytes message) {
+  if (auto it = streams_.find(key.connection); it != streams_.end()) {
+    if (!it->second->closing)
+      queue_to_stream(*it->second, message);
     return;
-  StreamClient& s = *it->second;
+  }
+  if (auto it = dtls_clients_.find(key.connection); it != dtls_clients_.end())
+    send_dtls(*it->second, message);
+}
+
+void Worker::queue_to_stream(StreamClient& s, stun::Bytes message) {
   // RFC 8656 §12.5: over TCP and TLS, ChannelData is padded to a multiple of 4 bytes.
   if (!s.conn.queue(message, is_channel_data(message))) {
     WorkerStats::add(stats_.stream_dropped_messages);
@@ -260,7 +272,8 @@ void Worker::close_stream(StreamClient& s, const char* why) {
                                          s.key.client.to_string() + " closed: " + why);
   }
   streams_.erase(s.key.connection);
-  stats_.active_connections.store(streams_.size(), std::memory_order_relaxed);
+  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
+                                  std::memory_order_relaxed);
   uv_close(reinterpret_cast<uv_handle_t*>(&s.poll), free_stream_client);
 }
 

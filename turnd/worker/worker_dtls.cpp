@@ -1,0 +1,145 @@
+// TURN over DTLS (RFC 8656 §3.1, RFC 7350) on the UDP listeners: datagrams whose first byte is
+// a DTLS record (RFC 7983: 20-63) go through a DtlsSession per client address. No state is kept
+// for a client until its ClientHello returns the stateless cookie (RFC 6347 §4.2.1).
+#include "handlers/dispatcher.hpp"
+#include "net/udp_socket.hpp"
+#include "util/log.hpp"
+#include "worker/worker.hpp"
+
+namespace turn {
+namespace {
+
+/// A DTLS handshake must finish within this time.
+constexpr std::uint64_t kHandshakeTimeoutMs = 10'000;
+/// A session without an allocation that receives nothing for this long is dropped.
+constexpr std::uint64_t kIdleTimeoutMs = 120'000;
+
+}  // namespace
+
+void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::Bytes data) {
+  auto send_to = [this, fd = l.fd, &from](stun::Bytes record) {
+    sockaddr_storage to;
+    const socklen_t to_len = from.to_sockaddr(to);
+    if (!send_datagram(fd, to, to_len, record))
+      WorkerStats::add(stats_.send_errors);
+  };
+  const ClientKey address{from, l.index, 0};
+  const std::uint64_t now = now_ms();
+  auto known = dtls_by_address_.find(address);
+  // A client that restarted sends a new ClientHello from the same address (RFC 6347 §4.2.8):
+  // it gets a new session only once its cookie checks out, and the old one ends then.
+  const bool restart = known != dtls_by_address_.end() &&
+                       dtls_clients_.at(known->second)->session->handshake_done() &&
+                       dtls_is_client_hello(data);
+  if (known != dtls_by_address_.end() && !restart) {
+    DtlsClient& c = *dtls_clients_.at(known->second);
+    c.last_activity_ms = now;
+    const ClientKey key = c.key;
+    bool handled = false;
+    const bool open = c.session->receive(
+        data,
+        [this, &key, &handled](stun::Bytes message) {
+          on_client_datagram(*this, key, message);
+          handled = true;
+        },
+        send_to);
+    // The decrypted bytes live in a buffer the next record reuses: what was queued from them
+    // goes out now.
+    if (handled)
+      flush_relayed();
+    if (!open) {
+      if (auto it = dtls_clients_.find(key.connection); it != dtls_clients_.end())
+        close_dtls(*it->second, "closed by client");
+    }
+    return;
+  }
+  if (!dtls_secret_)
+    dtls_secret_ = std::make_unique<DtlsCookieSecret>();
+  DtlsAccept outcome = DtlsAccept::kDrop;
+  auto session =
+      dtls_accept(settings_->tls->dtls(), *dtls_secret_, from, data, now, send_to, outcome);
+  if (!session) {
+    if (outcome == DtlsAccept::kDrop)
+      WorkerStats::add(stats_.malformed_packets);
+    return;
+  }
+  if (restart)
+    close_dtls(*dtls_clients_.at(known->second), "client restarted");
+  auto c = std::make_unique<DtlsClient>();
+  c->session = std::move(session);
+  c->key = ClientKey{from, l.index, new_connection_id()};
+  c->last_activity_ms = now;
+  dtls_by_address_[address] = c->key.connection;
+  WorkerStats::add(stats_.dtls_sessions);
+  dtls_clients_.emplace(c->key.connection, std::move(c));
+  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
+                                  std::memory_order_relaxed);
+}
+
+void Worker::send_dtls(DtlsClient& c, stun::Bytes plaintext) {
+  const int fd = listeners_[c.key.listener]->fd;
+  const stun::SocketAddress& to_address = c.key.client;
+  const bool sent = c.session->send(plaintext, [this, fd, &to_address](stun::Bytes record) {
+    sockaddr_storage to;
+    const socklen_t to_len = to_address.to_sockaddr(to);
+    if (!send_datagram(fd, to, to_len, record))
+      WorkerStats::add(stats_.send_errors);
+  });
+  if (!sent)
+    WorkerStats::add(stats_.stream_dropped_messages);
+}
+
+void Worker::close_dtls(DtlsClient& c, const char* why) {
+  const ClientKey key = c.key;
+  if (Allocation* a = find_allocation(key))
+    remove_allocation(*a, "connection closed");
+  if (c.session->open()) {
+    const int fd = listeners_[key.listener]->fd;
+    c.session->close([fd, &key](stun::Bytes record) {
+      sockaddr_storage to;
+      const socklen_t to_len = key.client.to_sockaddr(to);
+      send_datagram(fd, to, to_len, record);
+    });
+  }
+  if (log::enabled(log::Level::kVerbose)) {
+    log::write(log::Level::kVerbose,
+               "DTLS session from " + key.client.to_string() + " closed: " + why);
+  }
+  dtls_by_address_.erase(ClientKey{key.client, key.listener, 0});
+  dtls_clients_.erase(key.connection);  // c is gone from here on
+  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
+                                  std::memory_order_relaxed);
+}
+
+void Worker::sweep_dtls(std::uint64_t now) {
+  if (dtls_secret_)
+    dtls_secret_->rotate_if_due(now);
+  std::vector<std::pair<DtlsClient*, const char*>> ended;
+  for (auto& [id, c] : dtls_clients_) {
+    DtlsSession& s = *c->session;
+    if (!s.handshake_done()) {
+      if (now - s.created_ms() > kHandshakeTimeoutMs) {
+        ended.emplace_back(c.get(), "handshake not completed in time");
+        continue;
+      }
+      // OpenSSL retransmits the server's flight when its timer is due (RFC 6347 §4.2.4).
+      const int fd = listeners_[c->key.listener]->fd;
+      const stun::SocketAddress& peer = c->key.client;
+      if (!s.handle_timeout([fd, &peer](stun::Bytes record) {
+            sockaddr_storage to;
+            const socklen_t to_len = peer.to_sockaddr(to);
+            send_datagram(fd, to, to_len, record);
+          })) {
+        ended.emplace_back(c.get(), "handshake failed");
+      }
+    } else if (now - c->last_activity_ms > kIdleTimeoutMs && find_allocation(c->key) == nullptr) {
+      ended.emplace_back(c.get(), "idle without an allocation");
+    }
+  }
+  for (auto& [c, why] : ended) {
+    WorkerStats::add(stats_.stream_timeouts);
+    close_dtls(*c, why);
+  }
+}
+
+}  // namespace turn
