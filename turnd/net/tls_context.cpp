@@ -356,10 +356,11 @@ std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
   const PkeyPtr dh = config.dh_file.empty() ? nullptr : read_dh_params(config);
   std::shared_ptr<TlsContext> context(new TlsContext());
   context->tls_ = build_context(config, creds, dh.get(), /*datagram=*/false).release();
-  if (config.dtls)
+  if (config.dtls) {
     context->dtls_ = build_context(config, creds, dh.get(), /*datagram=*/true).release();
-  // RFC 6347 §4.2.1: no DTLS state before a cookie round trip (CVE-2026-73214).
-  enable_dtls_cookies(context->dtls_);
+    // RFC 6347 §4.2.1: no DTLS state before a cookie round trip (CVE-2026-73214).
+    enable_dtls_cookies(context->dtls_);
+  }
   context->description_ = describe(creds);
   return context;
 }
