@@ -34,6 +34,7 @@ namespace turn {
   X(peer_to_client_packets, "packets relayed peer -> client")                                  \
   X(peer_to_client_bytes, "payload bytes relayed peer -> client")                              \
   X(stream_connections, "TCP/TLS client connections accepted")                                 \
+  X(stream_frames, "STUN/ChannelData frames received over TCP/TLS")                            \
   X(tls_handshakes, "TLS handshakes completed")                                                \
   X(tls_failures, "TLS connections closed by a failed handshake or a bad record")              \
   X(stream_timeouts, "TCP/TLS connections closed for not completing a message in time")        \

@@ -197,7 +197,9 @@ void Worker::on_loop_check(uv_check_t* handle) {
 void Worker::end_iteration() {
   flush_relayed();
   ++iteration_;
-  const std::uint64_t received = stats_.recvmmsg_packets.load(std::memory_order_relaxed);
+  // Datagrams and stream frames alike: what one wakeup carried.
+  const std::uint64_t received = stats_.recvmmsg_packets.load(std::memory_order_relaxed) +
+                                 stats_.stream_frames.load(std::memory_order_relaxed);
   const auto in_this_iteration = static_cast<std::uint32_t>(received - received_before_);
   received_before_ = received;
   const std::uint32_t pause_us =

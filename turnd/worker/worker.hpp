@@ -246,7 +246,7 @@ class Worker {
   uv_async_t handoff_async_{};
   std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
-  std::uint64_t received_before_ = 0;  ///< recvmmsg_packets at the end of the last iteration
+  std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;

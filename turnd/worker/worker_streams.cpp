@@ -184,6 +184,7 @@ void Worker::dispatch_frames(StreamClient& s) {
       break;
     }
     s.conn.consume(frame->size);
+    WorkerStats::add(stats_.stream_frames);
     s.dispatched_iteration = iteration_;
     s.last_message_ms = now;
     on_client_datagram(*this, s.key, unread.first(frame->size));
