@@ -49,6 +49,9 @@ log::Options log_options(const Config& c) {
 }
 
 Server::Server(Config config) : config_(std::move(config)) {
+  // OpenSSL writes TLS records with write(), which raises SIGPIPE when a client has reset its
+  // connection; the error is handled where it is returned, so the signal must not kill us.
+  ::signal(SIGPIPE, SIG_IGN);
   const unsigned n = workers_for(config_);
   const auto ips = listen_addresses(config_);
   TlsContextPtr tls = load_tls(config_);  // ConfigError: a startup error naming the option

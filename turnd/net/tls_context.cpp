@@ -296,7 +296,10 @@ void set_modes_and_options(SSL_CTX* ctx) {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   // Client renegotiation is a CPU DoS lever and TURN has no use for it.
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // A client that closes without close_notify (browsers often do) is an ordinary close, not a
+  // TLS failure: OpenSSL 3 reports it as an error unless told otherwise.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_IGNORE_UNEXPECTED_EOF);
   // No server-side session cache (no per-session state to grow); stateless tickets still resume.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   // Resuming with CA-file's client verification needs a session id context, else OpenSSL fails

@@ -268,6 +268,10 @@ void Worker::close_stream(StreamClient& s, const char* why) {
     // connection.
     remove_allocation(*a, "connection closed");
   }
+  // Best effort, without blocking: answers queued before the reason to close (a Binding
+  // response ahead of garbage, say) still reach the client.
+  if (s.conn.has_output())
+    s.conn.write();
   if (log::enabled(log::Level::kVerbose)) {
     log::write(log::Level::kVerbose, std::string(s.transport()) + " connection from " +
                                          s.key.client.to_string() + " closed: " + why);
