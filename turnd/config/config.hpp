@@ -98,6 +98,8 @@ struct Config {
 
   // Lifetimes (seconds) and quotas
   unsigned max_allocate_lifetime = 3600;
+  /// max-allocate-timeout: seconds an RFC 6062 Connect may take before 447 (coturn's default 60).
+  unsigned max_allocate_timeout = 60;
   unsigned default_allocate_lifetime = 600;
   unsigned channel_lifetime = 600;
   unsigned permission_lifetime = 300;
@@ -123,6 +125,11 @@ struct Config {
     return rfc5766_channel_numbers ? stun::kMaxChannelRfc5766 : stun::kMaxChannel;
   }
   bool software_attribute = false;  ///< SOFTWARE only when configured (coturn 4.7+ default)
+  /// Answer classic RFC 3489 Binding requests (MAPPED-ADDRESS); off by default as in coturn 4.7+
+  /// (stun-backward-compatibility; no-stun-backward-compatibility is the 4.6 name).
+  bool stun_backward_compatibility = false;
+  bool secure_stun = false;  ///< Binding requests need long-term credentials too
+  bool log_binding = false;  ///< log each Binding request (rate-limited)
   std::string software = "turnd";
 
   // Logging and process

@@ -176,6 +176,8 @@ std::vector<OptionSpec> general_options() {
          c.stale_nonce = e.has_value ? parse_uint(e, 1, 86400) : 600;
        }},
       // Lifetimes and quotas
+      {"max-allocate-timeout", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.max_allocate_timeout = parse_uint(e, 1, 3600); }},
       {"max-allocate-lifetime", 0, true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.max_allocate_lifetime = parse_uint(e, 1, 86400); }},
       {"channel-lifetime", 0, true, Pass::kMain,
@@ -214,6 +216,14 @@ std::vector<OptionSpec> general_options() {
        [](Config& c, const ConfigEntry& e) { c.software_attribute = !parse_bool(e); }},
       {"prod", 0, false, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.software_attribute = !parse_bool(e); }},
+      {"stun-backward-compatibility", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.stun_backward_compatibility = parse_bool(e); }},
+      {"no-stun-backward-compatibility", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.stun_backward_compatibility = !parse_bool(e); }},
+      {"secure-stun", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.secure_stun = parse_bool(e); }},
+      {"log-binding", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.log_binding = parse_bool(e); }},
       // Logging and process
       {"verbose", 'v', false, Pass::kLogging,
        [](Config& c, const ConfigEntry& e) { c.verbose = parse_bool(e) ? 1 : 0; }},

@@ -89,7 +89,8 @@ std::string describe_config(const Config& c) {
   for (std::size_t i = 0; i < c.static_auth_secrets.size(); ++i)
     o << "static-auth-secret=***\n";
   o << "rest-api-separator=" << c.rest_api_separator << "\nstale-nonce=" << c.stale_nonce << '\n';
-  o << "max-allocate-lifetime=" << c.max_allocate_lifetime
+  o << "max-allocate-timeout=" << c.max_allocate_timeout
+    << "\nmax-allocate-lifetime=" << c.max_allocate_lifetime
     << "\nchannel-lifetime=" << c.channel_lifetime
     << "\npermission-lifetime=" << c.permission_lifetime << "\nuser-quota=" << c.user_quota
     << "\ntotal-quota=" << c.total_quota << "\nmax-bps=" << c.max_bps
@@ -101,6 +102,8 @@ std::string describe_config(const Config& c) {
   o << "allow-loopback-peers=" << on_off(c.allow_loopback_peers)
     << "\nfingerprint=" << on_off(c.fingerprint)
     << "\nsoftware-attribute=" << on_off(c.software_attribute)
+    << "\nstun-backward-compatibility=" << on_off(c.stun_backward_compatibility)
+    << "\nsecure-stun=" << on_off(c.secure_stun) << "\nlog-binding=" << on_off(c.log_binding)
     << "\nrfc5766-channel-numbers=" << on_off(c.rfc5766_channel_numbers) << '\n';
   o << "log-file=" << (c.log_file.empty() ? "stdout" : c.log_file)
     << "\nno-stdout-log=" << on_off(c.no_stdout_log) << "\nsyslog=" << on_off(c.syslog)

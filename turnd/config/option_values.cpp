@@ -240,7 +240,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "server-relay",
                                                       "mobility",
                                                       "ne",
-                                                      "secure-stun",
                                                       "server-name",
                                                       "check-origin-consistency",
                                                       "no-auth-pings",
@@ -251,7 +250,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "redis-statsdb",
                                                       "secret-key-file",
                                                       "bps-capacity",
-                                                      "max-allocate-timeout",
                                                       "no-loopback-peers",
                                                       "dh566",
                                                       "dh1066",
@@ -259,11 +257,8 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "no-sslv3",
                                                       "no-rfc5780",
                                                       "rfc5780",
-                                                      "no-stun-backward-compatibility",
-                                                      "stun-backward-compatibility",
                                                       "rfc3489-compatibility",
                                                       "response-origin-only-with-rfc5780",
-                                                      "log-binding",
                                                       "alternate-server",
                                                       "tls-alternate-server",
                                                       "udp-alternate-server",
@@ -310,6 +305,12 @@ const std::vector<std::string_view>& legacy_option_names() {
 
 std::optional<std::string> legacy_option_note(std::string_view name) {
   // coturn 4.6 TLS knobs whose effect turnd always has, or replaces, so the note says which.
+  if (name == "no-rfc5780" || name == "response-origin-only-with-rfc5780")
+    return std::string("is accepted: turnd does not do RFC 5780 NAT behaviour discovery");
+  if (name == "rfc5780")
+    return std::string("is not supported: turnd does not do RFC 5780 NAT behaviour discovery");
+  if (name == "server-name" || name == "oauth")
+    return std::string("is accepted but ignored: it serves coturn's oAuth, which turnd lacks");
   if (name == "no-sslv2" || name == "no-sslv3")
     return std::string("is accepted: turnd never offers SSLv2 or SSLv3");
   if (name == "dh566" || name == "dh1066") {

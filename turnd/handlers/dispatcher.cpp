@@ -69,7 +69,17 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
   const Config& config = worker.config();
   const stun::Method method = msg.method();
   if (method == stun::Method::kBinding) {
-    if (config.no_stun)
+    // coturn 4.7+: classic RFC 3489 requests only with stun-backward-compatibility.
+    if (config.no_stun || (msg.is_classic() && !config.stun_backward_compatibility))
+      return;
+    if (config.log_binding && log::enabled(log::Level::kInfo)) {
+      static log::RateLimit limit(20);
+      log::write_limited(limit, log::Level::kInfo,
+                         "binding request from " + r.client().to_string() +
+                             " transport=" + worker.transport_name(key));
+    }
+    // secure-stun: Binding needs the same long-term credentials as TURN requests.
+    if (config.secure_stun && !msg.is_classic() && !authenticate(r))
       return;
     handle_binding(r);
     return;

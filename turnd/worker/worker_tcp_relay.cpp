@@ -12,8 +12,6 @@
 namespace turn {
 namespace {
 
-/// §5.2: how long a Connect may take before the client gets 447.
-constexpr std::uint64_t kConnectTimeoutMs = 10'000;
 /// §5.2/§5.3: a peer connection not bound within 30 seconds is closed.
 constexpr std::uint64_t kBindTimeoutMs = 30'000;
 /// The top byte of a CONNECTION-ID names the worker that owns the peer connection, because a
@@ -81,8 +79,10 @@ PeerConnection* Worker::add_peer_connection(int fd, Allocation& a, const stun::S
   p->allocation = &a;
   p->peer = peer;
   p->state = state;
-  p->deadline_ms =
-      now_ms() + (state == PeerConnection::State::kConnecting ? kConnectTimeoutMs : kBindTimeoutMs);
+  // §5.2: a Connect that takes longer than max-allocate-timeout gets 447.
+  const std::uint64_t connect_timeout_ms = std::uint64_t{config().max_allocate_timeout} * 1000;
+  p->deadline_ms = now_ms() + (state == PeerConnection::State::kConnecting ? connect_timeout_ms
+                                                                           : kBindTimeoutMs);
   uv_poll_init(loop_.get(), &p->poll, fd);
   p->poll.data = p;
   peers_.emplace(p->id, p);

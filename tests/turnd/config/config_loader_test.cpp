@@ -166,10 +166,10 @@ TEST_CASE("config: an unknown option in a file warns with file:line and is ignor
 
   // A coturn option turnd does not act on yet warns differently, still naming file:line.
   warnings.clear();
-  turn::apply_entries({entry("secure-stun", "", "a.conf:9")}, {}, warnings);
+  turn::apply_entries({entry("check-origin-consistency", "", "a.conf:9")}, {}, warnings);
   REQUIRE(warnings.size() == 1);
   CHECK(contains(warnings[0], "a.conf:9"));
-  CHECK(contains(warnings[0], "secure-stun"));
+  CHECK(contains(warnings[0], "check-origin-consistency"));
   CHECK(contains(warnings[0], "not acted on"));
 }
 
@@ -564,4 +564,38 @@ TEST_CASE("config: coturn 4.6 TLS names that remain accepted say what turnd does
   CHECK(contains(warnings[0], "never offers SSLv2 or SSLv3"));
   CHECK(contains(warnings[1], "a.conf:2"));
   CHECK(contains(warnings[1], "dh-file"));
+}
+
+TEST_CASE("config: STUN behaviour options, max-allocate-timeout and the RFC 5780 notes") {
+  std::vector<std::string> warnings;
+  auto c = turn::apply_entries(
+      {entry("secure-stun"), entry("log-binding"), entry("stun-backward-compatibility"),
+       entry("max-allocate-timeout", "30")},
+      {}, warnings);
+  CHECK(warnings.empty());
+  CHECK(c.secure_stun);
+  CHECK(c.log_binding);
+  CHECK(c.stun_backward_compatibility);
+  CHECK(c.max_allocate_timeout == 30);
+  // Defaults: coturn 4.7+ (classic STUN off), coturn's 60 s.
+  const turn::Config d;
+  CHECK_FALSE(d.stun_backward_compatibility);
+  CHECK_FALSE(d.secure_stun);
+  CHECK(d.max_allocate_timeout == 60);
+  // coturn 4.6's name turns it off again.
+  c = turn::apply_entries(
+      {entry("stun-backward-compatibility"), entry("no-stun-backward-compatibility")}, {},
+      warnings);
+  CHECK_FALSE(c.stun_backward_compatibility);
+  CHECK(warnings.empty());
+  // Names turnd accepts without acting on them say why, naming file:line.
+  warnings.clear();
+  turn::apply_entries({entry("no-rfc5780"), entry("rfc5780"), entry("server-name", "turn")}, {},
+                      warnings);
+  REQUIRE(warnings.size() == 3);
+  CHECK(warnings[0].find("RFC 5780") != std::string::npos);
+  CHECK(warnings[1].find("not supported") != std::string::npos);
+  CHECK(warnings[2].find("oAuth") != std::string::npos);
+  CHECK_THROWS_AS(turn::apply_entries({entry("max-allocate-timeout", "0")}, {}, warnings),
+                  turn::ConfigError);
 }

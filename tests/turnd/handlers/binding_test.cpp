@@ -48,14 +48,50 @@ TEST_CASE("binding: each client sees its own reflexive address") {
   CHECK(a->local() != b->local());
 }
 
-TEST_CASE("binding: a classic RFC 3489 request gets MAPPED-ADDRESS and its 128-bit id echoed") {
+namespace {
+
+/// A classic RFC 3489 Binding request: no magic cookie, a 128-bit transaction id.
+constexpr std::uint8_t kClassicTid[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
+                                          5,    6,    7,    8,    9, 10, 11, 12};
+
+void send_classic_binding(const UdpSocket& sock, const stun::SocketAddress& to) {
+  std::uint8_t request[20] = {0x00, 0x01, 0x00, 0x00};
+  std::memcpy(request + 4, kClassicTid, 16);
+  sock.send_to(to, stun::Bytes(request, sizeof(request)));
+}
+
+}  // namespace
+
+TEST_CASE("binding: classic RFC 3489 requests get no answer by default (coturn 4.7+)") {
   TestServer server;
   UdpSocket sock;
-  std::uint8_t request[20] = {0x00, 0x01, 0x00, 0x00};
-  const std::uint8_t tid[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
-                                5,    6,    7,    8,    9, 10, 11, 12};  // no magic cookie
-  std::memcpy(request + 4, tid, 16);
-  sock.send_to(server.address(), stun::Bytes(request, sizeof(request)));
+  send_classic_binding(sock, server.address());
+  CHECK_FALSE(sock.receive(kSilenceTimeout));
+  CHECK(server.totals().stun_binding_requests == 0);
+}
+
+TEST_CASE("binding: secure-stun asks for credentials and signs the answer") {
+  auto config = test_config();
+  config.secure_stun = true;
+  TestServer server(config);
+  TurnClient c(server.address());
+  const Message anonymous = c.request(stun::Method::kBinding, {}, no_auth());
+  CHECK(anonymous.error_code() == 401);
+  const Message signed_in = c.request(stun::Method::kBinding);
+  REQUIRE(signed_in.is_success());
+  CHECK(c.verify(signed_in));
+  CHECK(*signed_in.view().get(stun::attr::kXorMappedAddress) == c.local());
+}
+
+TEST_CASE(
+    "binding: with stun-backward-compatibility a classic request gets MAPPED-ADDRESS and its "
+    "128-bit id echoed") {
+  auto config = test_config();
+  config.stun_backward_compatibility = true;
+  TestServer server(config);
+  UdpSocket sock;
+  const std::uint8_t* tid = kClassicTid;
+  send_classic_binding(sock, server.address());
   auto d = sock.receive();
   REQUIRE(d);
   REQUIRE(d->data.size() >= 20);
