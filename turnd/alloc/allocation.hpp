@@ -92,6 +92,7 @@ class Allocation {
   /// max-bps, each direction separately (as coturn counts them).
   RateLimiter client_to_peer_limit;
   RateLimiter peer_to_client_limit;
+  std::uint64_t reserved_bps = 0;  ///< this allocation's share of bps-capacity
 
   int relay_fd() const { return handle->fd; }
   /// True when peers of `family` can be reached: the relay's family, or either of a dual one.

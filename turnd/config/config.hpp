@@ -107,6 +107,9 @@ struct Config {
   unsigned total_quota = 0;  ///< allocations in all; 0 = unlimited
   /// Bytes per second one allocation may relay in each direction (coturn max-bps); 0 = no cap.
   std::uint64_t max_bps = 0;
+  /// bps-capacity (-B): bytes per second the server may hand out in all; each allocation
+  /// reserves max-bps of it (coturn). 0 = no cap.
+  std::uint64_t bps_capacity = 0;
   /// SIGUSR1 drain: exit once no more than this many allocations remain (coturn 4.15).
   unsigned drain_min_allocations = 0;
 

@@ -190,6 +190,8 @@ std::vector<OptionSpec> general_options() {
        [](Config& c, const ConfigEntry& e) {
          c.drain_min_allocations = parse_uint(e, 0, 1u << 30);
        }},
+      {"bps-capacity", 'B', true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.bps_capacity = parse_uint(e, 0, 4000000000u); }},
       {"max-bps", 's', true, Pass::kMain,
        [](Config& c, const ConfigEntry& e) { c.max_bps = parse_uint(e, 0, 4000000000u); }},
       {"total-quota", 'Q', true, Pass::kMain,

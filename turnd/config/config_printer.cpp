@@ -94,7 +94,8 @@ std::string describe_config(const Config& c) {
     << "\nchannel-lifetime=" << c.channel_lifetime
     << "\npermission-lifetime=" << c.permission_lifetime << "\nuser-quota=" << c.user_quota
     << "\ntotal-quota=" << c.total_quota << "\nmax-bps=" << c.max_bps
-    << "\ndrain-min-allocations=" << c.drain_min_allocations << '\n';
+    << "\nbps-capacity=" << c.bps_capacity << "\ndrain-min-allocations=" << c.drain_min_allocations
+    << '\n';
   for (const auto& r : c.allowed_peer_ips)
     o << "allowed-peer-ip=" << range_text(r) << '\n';
   for (const auto& r : c.denied_peer_ips)

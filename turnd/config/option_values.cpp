@@ -249,7 +249,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "secret-ts-exp-time",
                                                       "redis-statsdb",
                                                       "secret-key-file",
-                                                      "bps-capacity",
                                                       "no-loopback-peers",
                                                       "dh566",
                                                       "dh1066",

@@ -157,20 +157,28 @@ void handle_allocate(Request& r) {
     send_error(r, 486, "Allocation Quota Reached");
     return;
   }
+  // bps-capacity: every allocation holds max-bps of the server's bandwidth while it runs.
+  const std::uint64_t max_bps = shared.max_bps.load(std::memory_order_relaxed);
+  if (!shared.reserve_bandwidth(max_bps, r.config().bps_capacity)) {
+    shared.quota.release(r.auth.user);
+    send_error(r, 508, "Insufficient Capacity");
+    return;
+  }
   std::optional<std::uint64_t> token;
   Allocation* a = tcp ? r.worker.create_tcp_allocation(r.key, *relay_ip)
                       : r.worker.create_allocation(r.key, *relay_ip, port_request(r.msg), token);
   if (a == nullptr) {
     shared.quota.release(r.auth.user);
+    shared.reserved_bps.fetch_sub(max_bps, std::memory_order_relaxed);
     send_error(r, 508, "Insufficient Capacity");
     return;
   }
+  a->reserved_bps = max_bps;
   a->user = r.auth.user;
   auto requested = r.msg.get(stun::attr::kLifetime);
   a->lifetime_s =
       negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
   a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
-  const std::uint64_t max_bps = shared.max_bps.load(std::memory_order_relaxed);
   a->client_to_peer_limit.set_rate(max_bps, r.now_ms());
   a->peer_to_client_limit.set_rate(max_bps, r.now_ms());
   if (r.msg.has(stun::AttrType::kDontFragment)) {

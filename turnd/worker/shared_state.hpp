@@ -29,6 +29,17 @@ struct SharedState {
   /// The effective max-bps: the realm option from the user db, else the configuration's.
   /// Read when an allocation is created; written by the control thread.
   std::atomic<std::uint64_t> max_bps{0};
+  /// bps-capacity bookkeeping: the bandwidth running allocations have reserved.
+  std::atomic<std::uint64_t> reserved_bps{0};
+  /// Reserves `bps` within `capacity` (0 = no cap); false when it does not fit.
+  bool reserve_bandwidth(std::uint64_t bps, std::uint64_t capacity) {
+    std::uint64_t now = reserved_bps.load(std::memory_order_relaxed);
+    do {
+      if (capacity != 0 && now + bps > capacity)
+        return false;
+    } while (!reserved_bps.compare_exchange_weak(now, now + bps, std::memory_order_relaxed));
+    return true;
+  }
   /// SIGUSR1: no new allocations; existing ones run on until they end.
   std::atomic<bool> draining{false};
   /// Every worker, by index, set before they start: an RFC 6062 data connection whose

@@ -365,6 +365,7 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
               std::to_string(a.traffic.peer_bytes) + "B");
   }
   shared_.quota.release(a.user);
+  shared_.reserved_bps.fetch_sub(a.reserved_bps, std::memory_order_relaxed);
   // RFC 6062: the peer connections (and their data connections) end with the allocation.
   while (!a.peer_connections.empty()) {
     auto it = peers_.find(a.peer_connections.back());

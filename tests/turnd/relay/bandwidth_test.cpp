@@ -90,3 +90,20 @@ TEST_CASE("max-bps and user-quota from the user db's realm options") {
   }
   std::remove(name);
 }
+
+TEST_CASE("bandwidth: bps-capacity admits allocations while their max-bps fits, 508 after") {
+  auto config = test_config();
+  config.max_bps = 1000;
+  config.bps_capacity = 2500;  // room for two allocations of 1000 B/s
+  TestServer server(config);
+  auto a = server.client("alice", "alice-pass");
+  auto b = server.client("bob", "bob-pass");
+  auto c = server.client("alice", "alice-pass");
+  REQUIRE(a->allocate().is_success());
+  REQUIRE(b->allocate().is_success());
+  CHECK(c->allocate().error_code() == 508);
+  // Deleting one gives its share back.
+  REQUIRE(a->refresh(0).is_success());
+  CHECK(c->allocate().is_success());
+  CHECK(server.totals().active_allocations == 2);
+}
