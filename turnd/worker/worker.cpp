@@ -130,7 +130,12 @@ void Worker::close_all() {
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
+  {
+    std::lock_guard lock(handoff_mu_);
+    handoffs_closed_ = true;
+    handoffs_.clear();
+    uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
+  }
 }
 
 void Worker::on_listener_readable(uv_poll_t* handle, int status, int) {

@@ -243,6 +243,7 @@ class Worker {
   std::uint32_t next_peer_id_ = 1;
   std::mutex handoff_mu_;
   std::vector<DataHandoff> handoffs_;  ///< posted by other workers, taken by on_handoff
+  bool handoffs_closed_ = false;       ///< under handoff_mu_: the loop is shutting down
   uv_async_t handoff_async_{};
   std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;

@@ -253,11 +253,11 @@ void Worker::bind_data_connection(const ClientKey& key, std::uint32_t connection
 }
 
 void Worker::post_data_connection(DataHandoff&& handoff) {
-  {
-    std::lock_guard lock(handoff_mu_);
-    handoffs_.push_back(std::move(handoff));
-  }
-  uv_async_send(&handoff_async_);
+  std::lock_guard lock(handoff_mu_);
+  if (handoffs_closed_)
+    return;  // shutting down: the connection closes with `handoff`
+  handoffs_.push_back(std::move(handoff));
+  uv_async_send(&handoff_async_);  // under the lock, so close_all cannot close it meanwhile
 }
 
 void Worker::on_handoff(uv_async_t* handle) {
