@@ -17,26 +17,15 @@
 #include <vector>
 
 #include "config/config_loader.hpp"
+#include "net/openssl_ptr.hpp"
 
 namespace turn {
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct CtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using CtxPtr = std::unique_ptr<SSL_CTX, CtxFree>;
+using ossl::BioPtr;
+using ossl::CtxPtr;
+using ossl::PkeyPtr;
+using ossl::X509Ptr;
 
 /// The server certificate, the intermediates sent after it, and its private key.
 struct Credentials {

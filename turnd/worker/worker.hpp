@@ -166,6 +166,8 @@ class Worker {
   void close_dtls(DtlsClient& c, const char* why);
   void sweep_dtls(std::uint64_t now);
   void watch_stream(StreamClient& s);
+  /// Asks libuv for `wanted` events on `poll` (none: stop) when they differ from `current`.
+  static void set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback);
   void close_stream(StreamClient& s, const char* why);
   void flush_streams();
   void sweep_streams(std::uint64_t now);

@@ -74,19 +74,23 @@ void Worker::accept_streams(Listener& l) {
   }
 }
 
+void Worker::set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback) {
+  if (wanted == current)
+    return;  // no epoll_ctl when nothing changes (the common case)
+  current = wanted;
+  if (wanted == 0) {
+    uv_poll_stop(&poll);
+  } else {
+    uv_poll_start(&poll, wanted, callback);
+  }
+}
+
 void Worker::watch_stream(StreamClient& s) {
   // A data connection whose peer cannot take more is not read until it can (RFC 6062 splice).
   int events = s.peer != nullptr && !s.conn.unread().empty() ? 0 : UV_READABLE;
   if (s.conn.has_output() || s.conn.read_wants_write())
     events |= UV_WRITABLE;
-  if (events != s.events) {
-    s.events = events;
-    if (events == 0) {
-      uv_poll_stop(&s.poll);
-    } else {
-      uv_poll_start(&s.poll, events, &Worker::on_stream_event);
-    }
-  }
+  set_poll_events(s.poll, s.events, events, &Worker::on_stream_event);
 }
 
 void Worker::on_stream_event(uv_poll_t* handle, int status, int events) {

@@ -157,14 +157,7 @@ void Worker::watch_peer(PeerConnection& p) {
   }
   // Before ConnectionBind nothing is read: the peer's bytes wait in the kernel (§5.3 lets the
   // server buffer them; TCP does it for free).
-  if (events != p.events) {
-    p.events = events;
-    if (events == 0) {
-      uv_poll_stop(&p.poll);
-    } else {
-      uv_poll_start(&p.poll, events, &Worker::on_peer_event);
-    }
-  }
+  set_poll_events(p.poll, p.events, events, &Worker::on_peer_event);
 }
 
 void Worker::on_peer_event(uv_poll_t* handle, int status, int events) {

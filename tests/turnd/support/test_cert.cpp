@@ -13,25 +13,15 @@
 #include <utility>
 #include <vector>
 
+#include "net/openssl_ptr.hpp"
+
 namespace turntest {
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
+using turn::ossl::BioPtr;
+using turn::ossl::PkeyPtr;
+using turn::ossl::SslPtr;
+using turn::ossl::X509Ptr;
 
 using Extensions = std::vector<std::pair<int, std::string>>;
 
