@@ -148,3 +148,16 @@ TEST_CASE("tls reload: without a certificate there is nothing to reload") {
   TurnClient c(server.address());
   CHECK(c.allocate().is_success());
 }
+
+TEST_CASE("tls reload: SIGHUP's reload also loads a renewed certificate") {
+  TestPki a;
+  TestPki b;
+  auto config = test_config();
+  config.cert = a.write_bundle();
+  TestServer server(config);
+  server.server().set_config_loader([config] { return config; });
+  CHECK(new_connection_sees(server, a));
+  a.write("bundle.pem", bundle_of(b));
+  REQUIRE(server.server().reload());
+  CHECK(eventually([&] { return new_connection_sees(server, b); }));
+}

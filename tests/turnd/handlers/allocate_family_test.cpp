@@ -246,3 +246,29 @@ TEST_CASE("allocate family: allocation-default-address-family picks the family w
     CHECK(got->from == v6.relay());
   }
 }
+
+TEST_CASE("allocate family: IPv6 relay-ip and external-ip pick and advertise the IPv6 relay") {
+  auto config = dual_stack_config();
+  config.relay_ips = {*stun::SocketAddress::parse_ip("127.0.0.1"),
+                      *stun::SocketAddress::parse_ip("::1")};
+  // Behind NAT on both families: ::1 is published as 2001:db8::7 (RFC 3849 documentation).
+  config.external_ips.push_back(
+      {*stun::SocketAddress::parse_ip("2001:db8::7"), *stun::SocketAddress::parse_ip("::1")});
+  TestServer server(config);
+  TurnClient c(udp_listener(server));
+  const Message r = c.allocate(additional_ipv6());
+  REQUIRE(r.is_success());
+  const auto relays = relayed_addresses(r);
+  REQUIRE(relays.size() == 2);
+  CHECK(relays[0].ip_string() == "127.0.0.1");
+  CHECK(relays[1].ip_string() == "2001:db8::7");
+  CHECK(in_relay_range(relays[1]));
+  // The relay itself is bound on ::1: an IPv6 peer sees it from there.
+  UdpSocket peer6(ipv6_loopback());
+  REQUIRE(c.create_permission({peer6.local()}).is_success());
+  c.send_indication(peer6.local(), Bytes{1, 2, 3});
+  auto got = peer6.receive();
+  REQUIRE(got);
+  CHECK(got->from.ip_string() == "::1");
+  CHECK(got->from.port == relays[1].port);
+}
