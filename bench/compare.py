@@ -78,6 +78,9 @@ def make_scenarios(hold_clients: int) -> dict[str, Scenario]:
                      args=("--clients", "50", "--shape", "flat", "--size", "200",
                            "--window", "16"),
                      doc="50 clients, 16 packets in flight each: peak relayed pkt/s"),
+            Scenario("audio2x", "load", args=AUDIO[:-1] + ("20000",),
+                     doc="audio at twice the rate: with --workers 2, the per-worker load of "
+                         "audio with one worker (the sharing check)"),
             Scenario("send", "load", mode="send", args=AUDIO,
                      doc="audio load as Send/Data indications"),
             Scenario("tcp", "load", transport="tcp", args=AUDIO,
@@ -767,6 +770,7 @@ METRICS = [
     *traffic_rows("video", ratio_target(0.5)),
     Metric("peak", "relayed_pps", "peak relayed pkt/s", "{:.0f}", ratio_target(1.5, higher=True)),
     *[m for m in traffic_rows("peak", None) if m.key != "relayed_pps"],
+    *traffic_rows("audio2x", None),
     *traffic_rows("send", ratio_target(0.8)),
     *traffic_rows("tcp", ratio_target(0.6)),
     Metric("alloc", "cpu_us_per_cycle", "CPU-µs/alloc cycle", "{:.1f}",
