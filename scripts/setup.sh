@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package turnd's build, tests and benchmarks need. Idempotent: installs
-# only what is missing. Run as root.
+# Installs the Debian 12 packages turnd's build and benchmarks need and, with --tests, what the
+# tests need too (coturn's turnutils_* clients, fail2ban-regex, Chromium for the browser test).
+# Idempotent: installs only what is missing. Run as root.
 set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config clang-format
   libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev doctest-dev libbenchmark-dev
-  libsqlite3-dev sqlite3
-  coturn fail2ban python3 iproute2 procps
+  libsqlite3-dev sqlite3 python3 iproute2 procps
 )
+if [ "${1:-}" = "--tests" ]; then
+  PACKAGES+=(coturn fail2ban chromium libnss3-tools)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,7 @@
 # micro-benchmark smoke run and the clang-format check. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 JOBS=${JOBS:-$(nproc)}
 
 echo "== format check"

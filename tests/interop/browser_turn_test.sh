@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free port in 20000-29999 (UDP and TCP both free, and not one picked already).
+# A free port in 20000-29999: UDP and TCP both free, and not in PICKED (the caller adds it there).
 PICKED=" "
 pick_port() {
   local p
@@ -51,7 +51,6 @@ pick_port() {
     p=$((20000 + RANDOM % 10000))
     case "$PICKED" in *" $p "*) continue ;; esac
     if ! ss -Huln "sport = :$p" | grep -q . && ! ss -Htln "sport = :$p" | grep -q .; then
-      PICKED="$PICKED$p "
       echo "$p"
       return 0
     fi
