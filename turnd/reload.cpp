@@ -26,6 +26,13 @@ std::vector<std::string> keep_restart_only(const Config& running, Config& next) 
   keep("alt-listening-port", running.alt_listening_port, next.alt_listening_port, changed);
   keep("alt-tls-listening-port", running.alt_tls_listening_port, next.alt_tls_listening_port,
        changed);
+  // The metrics listener is bound once; its realm and user labels are fixed with it.
+  keep("prometheus", running.prometheus, next.prometheus, changed);
+  keep("prometheus-port", running.prometheus_port, next.prometheus_port, changed);
+  keep("prometheus-address", running.prometheus_address, next.prometheus_address, changed);
+  keep("prometheus-path", running.prometheus_path, next.prometheus_path, changed);
+  keep("prometheus-username-labels", running.prometheus_username_labels,
+       next.prometheus_username_labels, changed);
   keep("relay-threads", running.relay_threads, next.relay_threads, changed);
   // The port pool is sized at start; relay addresses of running allocations stay valid.
   keep("min-port", running.min_port, next.min_port, changed);

@@ -76,6 +76,8 @@ Server::Server(Config config) : config_(std::move(config)) {
   bound.release();  // the workers own the sockets now
   for (auto& w : workers_)
     shared_->workers.push_back(w.get());
+  if (config_.prometheus)
+    start_metrics();
 
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, &Server::on_stop);
@@ -108,6 +110,23 @@ Server::Server(Config config) : config_(std::move(config)) {
             std::to_string(n) + " worker(s)");
   for (auto& w : workers_)
     w->start();
+}
+
+void Server::start_metrics() {
+  // After the workers exist (a scrape reads their counters), before the control loop's handles.
+  try {
+    metrics_ = std::make_unique<MetricsServer>(*this, config_);
+  } catch (...) {
+    // A startup error: let the workers close their loops so they can be destroyed cleanly.
+    for (auto& w : workers_) {
+      w->start();
+      w->request_stop();
+    }
+    for (auto& w : workers_)
+      w->join();
+    throw;
+  }
+  log::info("prometheus: serving " + metrics_->url());
 }
 
 Server::~Server() {
@@ -302,6 +321,12 @@ bool Server::reload_tls() {
 }
 
 void Server::shutdown() {
+  // run() and the destructor both end here; the second call has nothing left to do.
+  if (shut_down_)
+    return;
+  shut_down_ = true;
+  if (metrics_)
+    metrics_->stop();
   for (auto& w : workers_)
     w->request_stop();
   for (auto& w : workers_)
@@ -326,8 +351,23 @@ ServerTotals Server::totals() const {
 #undef TURND_SUM_FIELD
     t.active_allocations += s.active_allocations.load(std::memory_order_relaxed);
     t.active_connections += s.active_connections.load(std::memory_order_relaxed);
+    const auto& by = s.active_allocations_by_transport;
+    auto active = [&](ClientTransport tr) {
+      return by[static_cast<std::size_t>(tr)].load(std::memory_order_relaxed);
+    };
+    t.active_udp_allocations += active(ClientTransport::kUdp);
+    t.active_tcp_allocations += active(ClientTransport::kTcp);
+    t.active_tls_allocations += active(ClientTransport::kTls);
+    t.active_dtls_allocations += active(ClientTransport::kDtls);
   }
   return t;
+}
+
+std::map<std::string, SessionTraffic> Server::session_traffic() const {
+  std::map<std::string, SessionTraffic> rows;
+  for (const auto& w : workers_)
+    w->stats().session_traffic.sum_into(rows);
+  return rows;
 }
 
 }  // namespace turn

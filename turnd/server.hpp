@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "metrics/metrics_server.hpp"
 #include "userdb/source.hpp"
 #include "util/log.hpp"
 #include "worker/settings.hpp"
@@ -23,6 +26,11 @@ struct ServerTotals {
 #undef TURND_TOTAL_FIELD
   std::uint64_t active_allocations = 0;
   std::uint64_t active_connections = 0;
+  /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
+  std::uint64_t active_udp_allocations = 0;
+  std::uint64_t active_tcp_allocations = 0;
+  std::uint64_t active_tls_allocations = 0;
+  std::uint64_t active_dtls_allocations = 0;
 };
 
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
@@ -60,7 +68,12 @@ class Server {
   /// SIGUSR2: loads the certificate and key again for new TLS/DTLS connections; on an error the
   /// running ones stay. Runs on the control thread.
   bool reload_tls();
+  /// Thread-safe (relaxed loads): what the metrics scrape and the logs read.
   ServerTotals totals() const;
+  /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
+  std::map<std::string, SessionTraffic> session_traffic() const;
+  /// The Prometheus exporter, or null when `prometheus` is off.
+  const MetricsServer* metrics() const { return metrics_.get(); }
   std::size_t worker_count() const { return workers_.size(); }
 
  private:
@@ -73,6 +86,8 @@ class Server {
   /// The database's realm options (user-quota, total-quota) over the configured ones.
   void apply_limits(const UserDbSnapshot& users);
   void shutdown();
+  /// Binds the Prometheus listener; throws std::runtime_error naming the address.
+  void start_metrics();
   /// The TLS contexts for `config`, or null when it names no certificate. Throws ConfigError.
   static TlsContextPtr load_tls(const Config& config);
   /// Every address turnd listens on (UDP and TCP), which relays must never reach.
@@ -82,6 +97,7 @@ class Server {
   std::function<Config()> loader_;
   std::atomic<bool> running_{true};
   std::atomic<bool> stopping_{false};
+  bool shut_down_ = false;  ///< shutdown() ran (workers stopped, counters logged)
   SettingsPtr settings_;
   std::vector<stun::SocketAddress> listeners_;
   std::vector<stun::SocketAddress> stream_listeners_;
@@ -92,6 +108,8 @@ class Server {
   std::vector<std::unique_ptr<uv_signal_t>> signals_;
   std::unique_ptr<UserDbSource> userdb_;
   uv_timer_t userdb_timer_{};
+  /// Declared after workers_: destroyed (and its scrapes finished) before them.
+  std::unique_ptr<MetricsServer> metrics_;
 };
 
 }  // namespace turn

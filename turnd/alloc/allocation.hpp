@@ -11,6 +11,7 @@
 #include "alloc/rate_limiter.hpp"
 #include "stun/address.hpp"
 #include "stun/types.hpp"
+#include "util/stats.hpp"
 
 namespace turn {
 
@@ -76,6 +77,8 @@ class Allocation {
   std::uint64_t expires_ms = 0;
   std::uint32_t lifetime_s = 0;
   std::string user;
+  /// How the client reaches the server, set when the allocation is created (metrics).
+  ClientTransport transport = ClientTransport::kUdp;
   bool dont_fragment = false;
   /// RFC 6062: the relay is a listening TCP socket; peers are reached through Connect and
   /// ConnectionAttempt, each peer connection with its CONNECTION-ID listed here.

@@ -135,6 +135,13 @@ struct Config {
   bool log_binding = false;  ///< log each Binding request (rate-limited)
   std::string software = "turnd";
 
+  // Metrics (coturn's Prometheus exporter; plain HTTP, restart-only)
+  bool prometheus = false;
+  std::uint16_t prometheus_port = 9641;
+  stun::SocketAddress prometheus_address = stun::SocketAddress::v4({0, 0, 0, 0}, 0);
+  std::string prometheus_path = "/metrics";
+  bool prometheus_username_labels = false;  ///< turn_traffic_* get a `user` label
+
   // Logging and process
   unsigned verbose = 0;  ///< 0 normal, 1 verbose, 2 Verbose
   std::string log_file;  ///< empty: stdout

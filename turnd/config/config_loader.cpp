@@ -92,6 +92,29 @@ std::vector<OptionSpec> tls_options() {
   };
 }
 
+/// coturn's Prometheus exporter (prometheus-tls/-cert/-key stay legacy: plain HTTP only).
+std::vector<OptionSpec> metrics_options() {
+  return {
+      {"prometheus", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.prometheus = parse_bool(e); }},
+      {"prometheus-port", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.prometheus_port = parse_port(e); }},
+      {"prometheus-address", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.prometheus_address = parse_ip(e); }},
+      {"prometheus-path", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) {
+         const std::string& path = require_value(e);
+         if (path.front() != '/' || path.find_first_of(" \t?#") != std::string::npos) {
+           throw ConfigError(e.origin + ": option '" + e.name + "': '" + path +
+                             "' is not an HTTP path (it must start with '/')");
+         }
+         c.prometheus_path = path;
+       }},
+      {"prometheus-username-labels", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.prometheus_username_labels = parse_bool(e); }},
+  };
+}
+
 /// RFC 6062 TCP relays and the default relay address family (RFC 8656 §7.2, RFC 6156).
 std::vector<OptionSpec> relay_family_options() {
   return {
@@ -262,7 +285,8 @@ std::vector<OptionSpec> general_options() {
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = [] {
     std::vector<OptionSpec> all = general_options();
-    for (auto group : {stream_listener_options(), tls_options(), relay_family_options()}) {
+    for (auto group :
+         {stream_listener_options(), tls_options(), relay_family_options(), metrics_options()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -53,6 +53,13 @@ void describe_tls(std::ostringstream& o, const Config& c) {
     << "\nno-tlsv1_2=" << on_off(c.no_tlsv1_2) << '\n';
 }
 
+void describe_metrics(std::ostringstream& o, const Config& c) {
+  o << "prometheus=" << on_off(c.prometheus) << "\nprometheus-port=" << c.prometheus_port
+    << "\nprometheus-address=" << c.prometheus_address.ip_string()
+    << "\nprometheus-path=" << c.prometheus_path
+    << "\nprometheus-username-labels=" << on_off(c.prometheus_username_labels) << '\n';
+}
+
 }  // namespace
 
 std::string describe_config(const Config& c) {
@@ -106,6 +113,7 @@ std::string describe_config(const Config& c) {
     << "\nstun-backward-compatibility=" << on_off(c.stun_backward_compatibility)
     << "\nsecure-stun=" << on_off(c.secure_stun) << "\nlog-binding=" << on_off(c.log_binding)
     << "\nrfc5766-channel-numbers=" << on_off(c.rfc5766_channel_numbers) << '\n';
+  describe_metrics(o, c);
   o << "log-file=" << (c.log_file.empty() ? "stdout" : c.log_file)
     << "\nno-stdout-log=" << on_off(c.no_stdout_log) << "\nsyslog=" << on_off(c.syslog)
     << "\nsimple-log=" << on_off(c.simple_log) << "\nverbose=" << c.verbose << '\n';

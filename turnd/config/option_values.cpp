@@ -273,11 +273,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "web-admin-port",
                                                       "web-admin-listen-on-workers",
                                                       "acme-redirect",
-                                                      "prometheus",
-                                                      "prometheus-port",
-                                                      "prometheus-username-labels",
-                                                      "prometheus-address",
-                                                      "prometheus-path",
                                                       "prometheus-tls",
                                                       "prometheus-cert",
                                                       "prometheus-key",
@@ -316,6 +311,11 @@ std::optional<std::string> legacy_option_note(std::string_view name) {
     return std::string(
         "is accepted but ignored: DHE uses dh-file, or OpenSSL's built-in parameters sized to "
         "the certificate key");
+  }
+  if (name == "prometheus-tls" || name == "prometheus-cert" || name == "prometheus-key") {
+    return std::string(
+        "is accepted but not acted on: metrics are served over plain HTTP; put a TLS proxy in "
+        "front");
   }
   for (auto n : legacy_option_names()) {
     if (n == name)

@@ -2,8 +2,14 @@
 // Prometheus collector) sum the shards. Relaxed atomics compile to plain loads and stores on x86.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
 
 namespace turn {
 
@@ -44,16 +50,82 @@ namespace turn {
   X(accept_errors, "accept() failures other than nothing pending")                             \
   X(dtls_sessions, "DTLS sessions created (after a valid cookie)")
 
+/// How an allocation's client reaches the server (Prometheus turn_total_allocations{type}).
+enum class ClientTransport : std::uint8_t { kUdp, kTcp, kTls, kDtls };
+inline constexpr std::size_t kClientTransports = 4;
+
+/// From Worker::transport_name(): "UDP", "TCP", "TLS" or "DTLS".
+inline ClientTransport client_transport_from_name(std::string_view name) {
+  if (name == "TCP")
+    return ClientTransport::kTcp;
+  if (name == "TLS")
+    return ClientTransport::kTls;
+  if (name == "DTLS")
+    return ClientTransport::kDtls;
+  return ClientTransport::kUdp;
+}
+
+/// One row of coturn's per-session traffic metrics (turn_traffic_*), added when a session ends.
+struct SessionTraffic {
+  std::uint64_t client_packets = 0;  ///< received from the client, sent to the peer
+  std::uint64_t client_bytes = 0;
+  std::uint64_t peer_packets = 0;  ///< received from the peer, sent to the client
+  std::uint64_t peer_bytes = 0;
+};
+
+/// Ended sessions' traffic by user ("" when prometheus-username-labels is off: one row for the
+/// realm). The worker takes the mutex once per allocation end, never per packet; a scrape takes
+/// it to copy the rows. Bounded: at most kMaxUsers distinct users, later ones fold into "other",
+/// so a flood of distinct usernames cannot grow the table (or the scrape) without bound.
+class SessionTrafficTable {
+ public:
+  static constexpr std::size_t kMaxUsers = 10000;
+
+  void add(const std::string& user, const SessionTraffic& t) {
+    std::lock_guard lock(mu_);
+    auto it = rows_.find(user);
+    if (it == rows_.end())
+      it = rows_.try_emplace(rows_.size() < kMaxUsers ? user : std::string("other")).first;
+    it->second.client_packets += t.client_packets;
+    it->second.client_bytes += t.client_bytes;
+    it->second.peer_packets += t.peer_packets;
+    it->second.peer_bytes += t.peer_bytes;
+  }
+  /// Adds every row into `out` (summing the workers' tables).
+  void sum_into(std::map<std::string, SessionTraffic>& out) const {
+    std::lock_guard lock(mu_);
+    for (const auto& [user, t] : rows_) {
+      SessionTraffic& o = out[user];
+      o.client_packets += t.client_packets;
+      o.client_bytes += t.client_bytes;
+      o.peer_packets += t.peer_packets;
+      o.peer_bytes += t.peer_bytes;
+    }
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, SessionTraffic> rows_;
+};
+
 struct WorkerStats {
 #define TURND_DECLARE_COUNTER(name, help) std::atomic<std::uint64_t> name{0};
   TURND_WORKER_COUNTERS(TURND_DECLARE_COUNTER)
 #undef TURND_DECLARE_COUNTER
   std::atomic<std::uint64_t> active_allocations{0};  ///< gauge
   std::atomic<std::uint64_t> active_connections{0};  ///< gauge: TCP/TLS/DTLS clients
+  /// Gauges: active allocations by ClientTransport (index = the enum's value).
+  std::array<std::atomic<std::uint64_t>, kClientTransports> active_allocations_by_transport{};
+  /// Ended sessions' traffic (turn_traffic_*), filled only when prometheus is on.
+  SessionTrafficTable session_traffic;
 
   /// Single-writer increment: no lock prefix needed.
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  /// Single-writer decrement of a gauge.
+  static void sub(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
   }
 };
 

@@ -323,11 +323,14 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
   a->relay = bound.address;
   a->advertised = SharedState::advertised(config(), a->relay);
   a->created_ms = now_ms();
+  a->transport = client_transport_from_name(transport_name(key));
   a->handle = watch_relay(fd, port, a.get());
   Allocation* raw = a.get();
   allocations_.emplace(key, std::move(a));
   WorkerStats::add(stats_.allocations_created);
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
+  WorkerStats::add(
+      stats_.active_allocations_by_transport[static_cast<std::size_t>(raw->transport)]);
   return raw;
 }
 
@@ -369,6 +372,14 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
               "B peer_to_client=" + std::to_string(a.traffic.peer_packets) + "pkts/" +
               std::to_string(a.traffic.peer_bytes) + "B");
   }
+  if (config().prometheus) {
+    // coturn's turn_traffic_* count a session when it ends: one row for the realm, or one per
+    // user with prometheus-username-labels (a mutex per allocation end, never per packet).
+    stats_.session_traffic.add(config().prometheus_username_labels ? a.user : std::string(),
+                               {a.traffic.client_packets, a.traffic.client_bytes,
+                                a.traffic.peer_packets, a.traffic.peer_bytes});
+  }
+  WorkerStats::sub(stats_.active_allocations_by_transport[static_cast<std::size_t>(a.transport)]);
   shared_.quota.release(a.user);
   shared_.reserved_bps.fetch_sub(a.reserved_bps, std::memory_order_relaxed);
   // RFC 6062: the peer connections (and their data connections) end with the allocation.

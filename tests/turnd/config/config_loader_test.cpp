@@ -599,3 +599,56 @@ TEST_CASE("config: STUN behaviour options, max-allocate-timeout and the RFC 5780
   CHECK_THROWS_AS(turn::apply_entries({entry("max-allocate-timeout", "0")}, {}, warnings),
                   turn::ConfigError);
 }
+
+TEST_CASE("config: prometheus options (coturn's names and defaults); prometheus-tls warns") {
+  const turn::Config d;
+  CHECK_FALSE(d.prometheus);
+  CHECK(d.prometheus_port == 9641);
+  CHECK(d.prometheus_address.ip_string() == "0.0.0.0");
+  CHECK(d.prometheus_path == "/metrics");
+  CHECK_FALSE(d.prometheus_username_labels);
+
+  std::vector<std::string> warnings;
+  const auto c =
+      turn::apply_entries({entry("prometheus"), entry("prometheus-port", "9100"),
+                           entry("prometheus-address", "127.0.0.1"),
+                           entry("prometheus-path", "/stats"), entry("prometheus-username-labels")},
+                          {}, warnings);
+  CHECK(warnings.empty());
+  CHECK(c.prometheus);
+  CHECK(c.prometheus_port == 9100);
+  CHECK(c.prometheus_address.ip_string() == "127.0.0.1");
+  CHECK(c.prometheus_path == "/stats");
+  CHECK(c.prometheus_username_labels);
+  CHECK(apply({entry("prometheus-address", "::1")}).prometheus_address.ip_string() == "::1");
+  CHECK_FALSE(apply({entry("prometheus", "off")}).prometheus);
+
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"prometheus-port", "0"},
+                                                        {"prometheus-port", "70000"},
+                                                        {"prometheus-port", "web"},
+                                                        {"prometheus-address", "localhost"},
+                                                        {"prometheus-address", "1.2.3"},
+                                                        {"prometheus-path", "metrics"},
+                                                        {"prometheus", "maybe"}}) {
+    CAPTURE(name);
+    CAPTURE(value);
+    const std::string what = error_of({entry(name, value, "site.conf:9")});
+    CHECK(contains(what, "site.conf:9"));
+    CHECK(contains(what, name));
+  }
+
+  // TLS for the metrics is not implemented: accepted, with a warning that says what to do.
+  warnings.clear();
+  turn::apply_entries(
+      {entry("prometheus-tls", "", "m.conf:1"), entry("prometheus-cert", "/etc/c.pem", "m.conf:2"),
+       entry("prometheus-key", "/etc/k.pem", "m.conf:3")},
+      {}, warnings);
+  REQUIRE(warnings.size() == 3);
+  for (const auto& w : warnings) {
+    CAPTURE(w);
+    CHECK(contains(w, "plain HTTP; put a TLS proxy in front"));
+  }
+  CHECK(contains(warnings[0], "m.conf:1"));
+  CHECK(contains(warnings[0], "prometheus-tls"));
+}
