@@ -64,6 +64,7 @@ std::string find_config_file(const CommandLine& cl) {
 
 int main(int argc, char** argv) {
   CLI::App app{"turnd: TURN/STUN relay server, a drop-in for coturn's turnserver"};
+  app.set_version_flag("--version", std::string("turnd ") + TURND_VERSION);
   CommandLine cl;
   register_options(app, cl);
   CLI11_PARSE(app, argc, argv);

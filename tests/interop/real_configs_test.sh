@@ -13,6 +13,12 @@ PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 passed=0 failed=0
+# coturn's process flags: --version prints the version and exits 0.
+if version=$("$TURND" --version) && [[ "$version" == "turnd "[0-9]* ]]; then
+  echo "PASS: --version: $version"; passed=$((passed + 1))
+else
+  echo "FAIL: --version: ${version:-nothing}"; failed=$((failed + 1))
+fi
 PEER_PORT=$((38000 + RANDOM % 1000))
 turnutils_peer -L 127.0.0.1 -p "$PEER_PORT" >/dev/null 2>&1 &
 PEER_PID=$!
