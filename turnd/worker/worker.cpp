@@ -322,11 +322,15 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
   a->key = key;
   a->relay = bound.address;
   a->advertised = SharedState::advertised(config(), a->relay);
-  a->created_ms = now_ms();
-  a->transport = client_transport_from_name(transport_name(key));
   a->handle = watch_relay(fd, port, a.get());
+  return register_allocation(std::move(a));
+}
+
+Allocation* Worker::register_allocation(std::unique_ptr<Allocation> a) {
+  a->created_ms = now_ms();
+  a->transport = client_transport_from_name(transport_name(a->key));
   Allocation* raw = a.get();
-  allocations_.emplace(key, std::move(a));
+  allocations_.emplace(raw->key, std::move(a));
   WorkerStats::add(stats_.allocations_created);
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
   WorkerStats::add(

@@ -210,6 +210,9 @@ class Worker {
   void close_all();
   void close_relay(RelayHandle* h);
   RelayHandle* watch_relay(int fd, std::uint16_t port, Allocation* a);
+  /// Stamps a new allocation (creation time, client transport), files it under its key and
+  /// counts it.
+  Allocation* register_allocation(std::unique_ptr<Allocation> a);
   struct BoundRelay {
     int fd = -1;
     stun::SocketAddress address;

@@ -48,17 +48,9 @@ Allocation* Worker::create_tcp_allocation(const ClientKey& key,
     a->tcp = true;
     a->relay = at;
     a->advertised = SharedState::advertised(config(), at);
-    a->created_ms = now_ms();
-    a->transport = client_transport_from_name(transport_name(key));
     a->handle = watch_relay(fd, *port, a.get());
     uv_poll_start(&a->handle->poll, UV_READABLE, &Worker::on_tcp_relay_acceptable);
-    Allocation* raw = a.get();
-    allocations_.emplace(key, std::move(a));
-    WorkerStats::add(stats_.allocations_created);
-    stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
-    WorkerStats::add(
-        stats_.active_allocations_by_transport[static_cast<std::size_t>(raw->transport)]);
-    return raw;
+    return register_allocation(std::move(a));
   }
   return nullptr;
 }
