@@ -54,15 +54,19 @@ namespace turn {
 enum class ClientTransport : std::uint8_t { kUdp, kTcp, kTls, kDtls };
 inline constexpr std::size_t kClientTransports = 4;
 
-/// From Worker::transport_name(): "UDP", "TCP", "TLS" or "DTLS".
-inline ClientTransport client_transport_from_name(std::string_view name) {
-  if (name == "TCP")
-    return ClientTransport::kTcp;
-  if (name == "TLS")
-    return ClientTransport::kTls;
-  if (name == "DTLS")
-    return ClientTransport::kDtls;
-  return ClientTransport::kUdp;
+/// "UDP", "TCP", "TLS" or "DTLS", as logs and the fail2ban filter show it.
+inline const char* client_transport_name(ClientTransport t) {
+  switch (t) {
+    case ClientTransport::kTcp:
+      return "TCP";
+    case ClientTransport::kTls:
+      return "TLS";
+    case ClientTransport::kDtls:
+      return "DTLS";
+    case ClientTransport::kUdp:
+      break;
+  }
+  return "UDP";
 }
 
 /// One row of coturn's per-session traffic metrics (turn_traffic_*), added when a session ends.

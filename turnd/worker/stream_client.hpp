@@ -10,6 +10,7 @@
 
 #include "alloc/allocation.hpp"
 #include "net/stream_connection.hpp"
+#include "util/stats.hpp"
 
 namespace turn {
 
@@ -38,7 +39,9 @@ struct StreamClient {
   /// and from this peer connection, no more STUN.
   struct PeerConnection* peer = nullptr;
 
-  const char* transport() const { return conn.is_tls() ? "TLS" : "TCP"; }
+  ClientTransport transport() const {
+    return conn.is_tls() ? ClientTransport::kTls : ClientTransport::kTcp;
+  }
 };
 
 }  // namespace turn

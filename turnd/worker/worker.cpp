@@ -328,7 +328,7 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
 
 Allocation* Worker::register_allocation(std::unique_ptr<Allocation> a) {
   a->created_ms = now_ms();
-  a->transport = client_transport_from_name(transport_name(a->key));
+  a->transport = client_transport(a->key);
   Allocation* raw = a.get();
   allocations_.emplace(raw->key, std::move(a));
   WorkerStats::add(stats_.allocations_created);
@@ -402,13 +402,13 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
   stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
 }
 
-const char* Worker::transport_name(const ClientKey& key) const {
+ClientTransport Worker::client_transport(const ClientKey& key) const {
   if (key.connection == 0)
-    return "UDP";
+    return ClientTransport::kUdp;
   if (dtls_clients_.count(key.connection) != 0)
-    return "DTLS";
+    return ClientTransport::kDtls;
   auto it = streams_.find(key.connection);
-  return it == streams_.end() ? "TCP" : it->second->transport();
+  return it == streams_.end() ? ClientTransport::kTcp : it->second->transport();
 }
 
 void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {

@@ -133,7 +133,10 @@ class Worker {
     tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
   }
   /// "UDP", "TCP", "TLS" or "DTLS": how the client reaches this 5-tuple (for logs and metrics).
-  const char* transport_name(const ClientKey& key) const;
+  ClientTransport client_transport(const ClientKey& key) const;
+  const char* transport_name(const ClientKey& key) const {
+    return client_transport_name(client_transport(key));
+  }
   /// True when the client is connected over TCP or TLS.
   bool is_stream_client(const ClientKey& key) const {
     return key.connection != 0 && streams_.count(key.connection) != 0;

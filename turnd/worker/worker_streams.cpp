@@ -277,8 +277,9 @@ void Worker::close_stream(StreamClient& s, const char* why) {
   if (s.conn.has_output())
     s.conn.write();
   if (log::enabled(log::Level::kVerbose)) {
-    log::write(log::Level::kVerbose, std::string(s.transport()) + " connection from " +
-                                         s.key.client.to_string() + " closed: " + why);
+    log::write(log::Level::kVerbose, std::string(client_transport_name(s.transport())) +
+                                         " connection from " + s.key.client.to_string() +
+                                         " closed: " + why);
   }
   streams_.erase(s.key.connection);
   stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
