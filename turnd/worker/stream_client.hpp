@@ -17,7 +17,6 @@ namespace turn {
 class Worker;
 
 struct StreamClient {
-  StreamClient(int fd, Worker* w) : conn(fd), worker(w) {}
   StreamClient(StreamConnection&& c, Worker* w) : conn(std::move(c)), worker(w) {}
 
   uv_poll_t poll{};

@@ -169,6 +169,11 @@ class Worker {
   void close_dtls(DtlsClient& c, const char* why);
   void sweep_dtls(std::uint64_t now);
   void watch_stream(StreamClient& s);
+  /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready.
+  StreamClient& add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
+                                  std::uint32_t listener);
+  /// active_connections: TCP/TLS and DTLS clients.
+  void update_connection_gauge();
   /// Asks libuv for `wanted` events on `poll` (none: stop) when they differ from `current`.
   static void set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback);
   void close_stream(StreamClient& s, const char* why);

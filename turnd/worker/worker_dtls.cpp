@@ -72,8 +72,7 @@ void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun
   dtls_by_address_[address] = c->key.connection;
   WorkerStats::add(stats_.dtls_sessions);
   dtls_clients_.emplace(c->key.connection, std::move(c));
-  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                  std::memory_order_relaxed);
+  update_connection_gauge();
 }
 
 void Worker::send_dtls(DtlsClient& c, stun::Bytes plaintext) {
@@ -107,8 +106,7 @@ void Worker::close_dtls(DtlsClient& c, const char* why) {
   }
   dtls_by_address_.erase(ClientKey{key.client, key.listener, 0});
   dtls_clients_.erase(key.connection);  // c is gone from here on
-  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                  std::memory_order_relaxed);
+  update_connection_gauge();
 }
 
 void Worker::sweep_dtls(std::uint64_t now) {

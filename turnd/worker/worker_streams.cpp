@@ -60,18 +60,27 @@ void Worker::accept_streams(Listener& l) {
       WorkerStats::add(stats_.accept_errors);
       return;
     }
-    auto* s = new StreamClient(fd, this);
-    const std::uint32_t id = new_connection_id();
-    s->key = ClientKey{from, l.index, id};
-    s->opened_ms = now_ms();
-    uv_poll_init(loop_.get(), &s->poll, fd);
-    s->poll.data = s;
-    streams_.emplace(id, s);
+    StreamClient& s = add_stream_client(StreamConnection(fd), from, l.index);
     WorkerStats::add(stats_.stream_connections);
-    stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                    std::memory_order_relaxed);
-    watch_stream(*s);
+    watch_stream(s);
   }
+}
+
+StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
+                                        std::uint32_t listener) {
+  auto* s = new StreamClient(std::move(conn), this);
+  s->key = ClientKey{from, listener, new_connection_id()};
+  s->opened_ms = now_ms();
+  uv_poll_init(loop_.get(), &s->poll, s->conn.fd());
+  s->poll.data = s;
+  streams_.emplace(s->key.connection, s);
+  update_connection_gauge();
+  return *s;
+}
+
+void Worker::update_connection_gauge() {
+  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
+                                  std::memory_order_relaxed);
 }
 
 void Worker::set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback) {
@@ -282,8 +291,7 @@ void Worker::close_stream(StreamClient& s, const char* why) {
                                          " closed: " + why);
   }
   streams_.erase(s.key.connection);
-  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                  std::memory_order_relaxed);
+  update_connection_gauge();
   uv_close(reinterpret_cast<uv_handle_t*>(&s.poll), free_stream_client);
 }
 

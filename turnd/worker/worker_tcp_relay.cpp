@@ -260,16 +260,9 @@ void Worker::on_handoff(uv_async_t* handle) {
 }
 
 void Worker::adopt_data_connection(DataHandoff&& h) {
-  auto* s = new StreamClient(std::move(h.conn), this);
-  const std::uint32_t id = new_connection_id();
-  s->key = ClientKey{h.key.client, h.key.listener, id};
-  s->detected = true;
-  s->opened_ms = s->last_message_ms = now_ms();
-  uv_poll_init(loop_.get(), &s->poll, s->conn.fd());
-  s->poll.data = s;
-  streams_.emplace(id, s);
-  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                  std::memory_order_relaxed);
+  StreamClient* s = &add_stream_client(std::move(h.conn), h.key.client, h.key.listener);
+  s->detected = true;  // TLS or not was settled on the worker that accepted it
+  s->last_message_ms = s->opened_ms;
 
   auto it = peers_.find(h.connection_id);
   PeerConnection* p = it == peers_.end() ? nullptr : it->second;
