@@ -416,6 +416,10 @@ void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
     send_over_connection(key, datagram);
     return;
   }
+  send_on_listener(key, datagram);
+}
+
+void Worker::send_on_listener(const ClientKey& key, stun::Bytes datagram) {
   sockaddr_storage to;
   const socklen_t to_len = key.client.to_sockaddr(to);
   if (!send_datagram(listeners_[key.listener]->fd, to, to_len, datagram))

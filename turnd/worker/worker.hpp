@@ -132,6 +132,8 @@ class Worker {
     }
     tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
   }
+  /// One datagram now from `key`'s UDP listener to its client (a response, a DTLS record).
+  void send_on_listener(const ClientKey& key, stun::Bytes datagram);
   /// "UDP", "TCP", "TLS" or "DTLS": how the client reaches this 5-tuple (for logs and metrics).
   ClientTransport client_transport(const ClientKey& key) const;
   const char* transport_name(const ClientKey& key) const {

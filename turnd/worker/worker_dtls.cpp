@@ -2,7 +2,6 @@
 // a DTLS record (RFC 7983: 20-63) go through a DtlsSession per client address. No state is kept
 // for a client until its ClientHello returns the stateless cookie (RFC 6347 §4.2.1).
 #include "handlers/dispatcher.hpp"
-#include "net/udp_socket.hpp"
 #include "util/log.hpp"
 #include "worker/worker.hpp"
 
@@ -17,13 +16,8 @@ constexpr std::uint64_t kIdleTimeoutMs = 120'000;
 }  // namespace
 
 void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::Bytes data) {
-  auto send_to = [this, fd = l.fd, &from](stun::Bytes record) {
-    sockaddr_storage to;
-    const socklen_t to_len = from.to_sockaddr(to);
-    if (!send_datagram(fd, to, to_len, record))
-      WorkerStats::add(stats_.send_errors);
-  };
   const ClientKey address{from, l.index, 0};
+  auto send_to = [this, &address](stun::Bytes record) { send_on_listener(address, record); };
   const std::uint64_t now = now_ms();
   auto known = dtls_by_address_.find(address);
   // A client that restarted sends a new ClientHello from the same address (RFC 6347 §4.2.8):
@@ -76,14 +70,9 @@ void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun
 }
 
 void Worker::send_dtls(DtlsClient& c, stun::Bytes plaintext) {
-  const int fd = listeners_[c.key.listener]->fd;
-  const stun::SocketAddress& to_address = c.key.client;
-  const bool sent = c.session->send(plaintext, [this, fd, &to_address](stun::Bytes record) {
-    sockaddr_storage to;
-    const socklen_t to_len = to_address.to_sockaddr(to);
-    if (!send_datagram(fd, to, to_len, record))
-      WorkerStats::add(stats_.send_errors);
-  });
+  const ClientKey& key = c.key;
+  const bool sent = c.session->send(
+      plaintext, [this, &key](stun::Bytes record) { send_on_listener(key, record); });
   if (!sent)
     WorkerStats::add(stats_.stream_dropped_messages);
 }
@@ -93,12 +82,7 @@ void Worker::close_dtls(DtlsClient& c, const char* why) {
   if (Allocation* a = find_allocation(key))
     remove_allocation(*a, "connection closed");
   if (c.session->open()) {
-    const int fd = listeners_[key.listener]->fd;
-    c.session->close([fd, &key](stun::Bytes record) {
-      sockaddr_storage to;
-      const socklen_t to_len = key.client.to_sockaddr(to);
-      send_datagram(fd, to, to_len, record);
-    });
+    c.session->close([this, &key](stun::Bytes record) { send_on_listener(key, record); });
   }
   if (log::enabled(log::Level::kVerbose)) {
     log::write(log::Level::kVerbose,
@@ -121,13 +105,8 @@ void Worker::sweep_dtls(std::uint64_t now) {
         continue;
       }
       // OpenSSL retransmits the server's flight when its timer is due (RFC 6347 §4.2.4).
-      const int fd = listeners_[c->key.listener]->fd;
-      const stun::SocketAddress& peer = c->key.client;
-      if (!s.handle_timeout([fd, &peer](stun::Bytes record) {
-            sockaddr_storage to;
-            const socklen_t to_len = peer.to_sockaddr(to);
-            send_datagram(fd, to, to_len, record);
-          })) {
+      const ClientKey& key = c->key;
+      if (!s.handle_timeout([this, &key](stun::Bytes record) { send_on_listener(key, record); })) {
         ended.emplace_back(c.get(), "handshake failed");
       }
     } else if (now - c->last_activity_ms > kIdleTimeoutMs && find_allocation(c->key) == nullptr) {
