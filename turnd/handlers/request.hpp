@@ -29,8 +29,7 @@ class Response {
  public:
   Response(Request& request, stun::Class cls);
   stun::MessageBuilder& builder() { return builder_; }
-  /// Adds SOFTWARE (if configured), MESSAGE-INTEGRITY(-SHA256) when the request authenticated,
-  /// FINGERPRINT when the request had one or `fingerprint` is set (RFC 8489 §14.7), and sends.
+  /// Seals the response (seal_response: SOFTWARE, integrity, FINGERPRINT) and sends it.
   /// Returns the bytes sent (valid until the next response).
   stun::Bytes send();
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "handlers/request.hpp"
+#include "handlers/seal.hpp"
 #include "util/log.hpp"
 
 namespace turn {
@@ -9,21 +10,24 @@ Response::Response(Request& request, stun::Class cls)
     : request_(request),
       builder_(stun::MessageBuilder::response_to(request.worker.tx_buffer(), request.msg, cls)) {}
 
-stun::Bytes Response::send() {
-  const Config& config = request_.config();
+void seal_response(stun::MessageBuilder& b, const Config& config, const AuthOutcome& auth,
+                   bool request_had_fingerprint) {
   if (config.software_attribute)
-    builder_.add(stun::attr::kSoftware, config.software);
-  const AuthOutcome& auth = request_.auth;
+    b.add(stun::attr::kSoftware, config.software);
   if (auth.kind == AuthOutcome::Kind::kOk && auth.key_len != 0) {
-    // RFC 8489 §9.2.4: answer with the integrity attribute the request used.
     if (auth.sha256) {
-      builder_.add_integrity_sha256(auth.key_bytes());
+      b.add_integrity_sha256(auth.key_bytes());
     } else {
-      builder_.add_integrity_sha1(auth.key_bytes());
+      b.add_integrity_sha1(auth.key_bytes());
     }
   }
-  if (config.fingerprint || request_.msg.fingerprint_offset())
-    builder_.add_fingerprint();
+  if (config.fingerprint || request_had_fingerprint)
+    b.add_fingerprint();
+}
+
+stun::Bytes Response::send() {
+  seal_response(builder_, request_.config(), request_.auth,
+                request_.msg.fingerprint_offset().has_value());
   auto bytes = builder_.finish();
   if (!bytes) {
     log::error(std::string("cannot build response: ") +

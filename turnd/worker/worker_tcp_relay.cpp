@@ -4,6 +4,7 @@
 // own flow control: a side whose partner's output is full is not read until it drains.
 #include <ctime>
 
+#include "handlers/seal.hpp"
 #include "net/tcp_socket.hpp"
 #include "stun/builder.hpp"
 #include "util/log.hpp"
@@ -359,17 +360,7 @@ void Worker::send_late_response(const ClientKey& key, stun::Method method, stun:
   } else if (connection_id != 0) {
     b.add(stun::attr::kConnectionId, connection_id);
   }
-  if (config().software_attribute)
-    b.add(stun::attr::kSoftware, config().software);
-  if (auth.kind == AuthOutcome::Kind::kOk && auth.key_len != 0) {
-    if (auth.sha256) {
-      b.add_integrity_sha256(auth.key_bytes());
-    } else {
-      b.add_integrity_sha1(auth.key_bytes());
-    }
-  }
-  if (fingerprint || config().fingerprint)
-    b.add_fingerprint();
+  seal_response(b, config(), auth, fingerprint);
   if (auto bytes = b.finish())
     send_to_client(key, *bytes);
 }
