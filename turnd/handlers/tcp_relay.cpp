@@ -13,19 +13,14 @@ void handle_connect(Request& r) {
     send_error(r, 400, "Bad Request");  // §5.2: Connect needs a TCP allocation
     return;
   }
-  std::optional<stun::SocketAddress> peer;
-  for (const auto& ref : r.msg.attributes()) {
-    if (ref.type == static_cast<std::uint16_t>(stun::AttrType::kXorPeerAddress)) {
-      peer = accepted_peer(r, *a, ref);  // 400/443/403 sent on failure
-      if (!peer)
-        return;
-      break;
-    }
-  }
-  if (!peer) {
+  auto peer_ref = r.msg.find(stun::AttrType::kXorPeerAddress);
+  if (!peer_ref) {
     send_error(r, 400, "Bad Request");
     return;
   }
+  auto peer = accepted_peer(r, *a, *peer_ref);  // 400/443/403 sent on failure
+  if (!peer)
+    return;
   if (r.worker.has_peer_connection(*a, *peer)) {
     send_error(r, 446, "Connection Already Exists");
     return;
