@@ -351,14 +351,10 @@ ServerTotals Server::totals() const {
 #undef TURND_SUM_FIELD
     t.active_allocations += s.active_allocations.load(std::memory_order_relaxed);
     t.active_connections += s.active_connections.load(std::memory_order_relaxed);
-    const auto& by = s.active_allocations_by_transport;
-    auto active = [&](ClientTransport tr) {
-      return by[static_cast<std::size_t>(tr)].load(std::memory_order_relaxed);
-    };
-    t.active_udp_allocations += active(ClientTransport::kUdp);
-    t.active_tcp_allocations += active(ClientTransport::kTcp);
-    t.active_tls_allocations += active(ClientTransport::kTls);
-    t.active_dtls_allocations += active(ClientTransport::kDtls);
+    for (std::size_t i = 0; i < kClientTransports; ++i) {
+      t.active_allocations_by_transport[i] +=
+          s.active_allocations_by_transport[i].load(std::memory_order_relaxed);
+    }
   }
   return t;
 }

@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -27,10 +28,8 @@ struct ServerTotals {
   std::uint64_t active_allocations = 0;
   std::uint64_t active_connections = 0;
   /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
-  std::uint64_t active_udp_allocations = 0;
-  std::uint64_t active_tcp_allocations = 0;
-  std::uint64_t active_tls_allocations = 0;
-  std::uint64_t active_dtls_allocations = 0;
+  /// Indexed by ClientTransport.
+  std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};
 };
 
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).

@@ -146,10 +146,15 @@ std::vector<MetricFamily> collect_metrics(const Server& server, const std::strin
   {
     MetricFamily& f = family(out, "turn_total_allocations",
                              "Active allocations by client transport", MetricType::Gauge);
-    sample(f, static_cast<double>(t.active_udp_allocations), {{"type", "UDP"}});
-    sample(f, static_cast<double>(t.active_tcp_allocations), {{"type", "TCP"}});
-    sample(f, static_cast<double>(t.active_tls_allocations), {{"type", "TLS/TCP"}});
-    sample(f, static_cast<double>(t.active_dtls_allocations), {{"type", "DTLS"}});
+    // coturn's socket_type_name(): TLS is "TLS/TCP" there.
+    const std::pair<ClientTransport, const char*> types[] = {{ClientTransport::kUdp, "UDP"},
+                                                             {ClientTransport::kTcp, "TCP"},
+                                                             {ClientTransport::kTls, "TLS/TCP"},
+                                                             {ClientTransport::kDtls, "DTLS"}};
+    for (const auto& [transport, type] : types) {
+      const auto n = t.active_allocations_by_transport[static_cast<std::size_t>(transport)];
+      sample(f, static_cast<double>(n), {{"type", type}});
+    }
   }
   counter(out, "stun_binding_request", "STUN Binding requests", t.stun_binding_requests);
   counter(out, "stun_binding_response", "STUN Binding success responses",
