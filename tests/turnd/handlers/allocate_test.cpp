@@ -8,15 +8,9 @@ using namespace turntest;
 
 namespace {
 
-/// A free UDP port on 127.0.0.1 (bound then released) for one-port relay ranges.
-std::uint16_t free_port() {
-  UdpSocket probe(loopback(0));
-  return probe.local().port;
-}
-
 turn::Config one_port_config() {
   auto config = test_config();
-  config.min_port = config.max_port = free_port();
+  config.min_port = config.max_port = free_udp_port();
   return config;
 }
 

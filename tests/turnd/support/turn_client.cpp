@@ -104,6 +104,23 @@ stun::TransactionId random_tid() {
   return tid;
 }
 
+std::vector<std::uint8_t> bytes_of_text(std::string_view s) {
+  return {s.begin(), s.end()};
+}
+
+std::vector<std::uint8_t> concat_bytes(
+    std::initializer_list<const std::vector<std::uint8_t>*> parts) {
+  std::vector<std::uint8_t> out;
+  for (const auto* p : parts)
+    out.insert(out.end(), p->begin(), p->end());
+  return out;
+}
+
+std::uint16_t free_udp_port() {
+  UdpSocket probe(loopback(0));
+  return probe.local().port;
+}
+
 std::vector<std::uint8_t> payload_of(std::size_t size, std::uint8_t seed) {
   std::vector<std::uint8_t> p(size);
   for (std::size_t i = 0; i < size; ++i)

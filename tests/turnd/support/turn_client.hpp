@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stun/stun.hpp"
@@ -99,6 +101,13 @@ struct Relayed {
 
 stun::TransactionId random_tid();
 std::vector<std::uint8_t> payload_of(std::size_t size, std::uint8_t seed);
+/// The bytes of `s` (raw stream input for framing tests).
+std::vector<std::uint8_t> bytes_of_text(std::string_view s);
+/// The parts one after the other.
+std::vector<std::uint8_t> concat_bytes(
+    std::initializer_list<const std::vector<std::uint8_t>*> parts);
+/// A UDP port on 127.0.0.1 free right now (bound, then released), e.g. for a one-port relay range.
+std::uint16_t free_udp_port();
 
 /// How a TurnClient reaches the server.
 struct TurnClientOptions {

@@ -67,17 +67,6 @@ Bytes data_indication(const stun::SocketAddress& peer, const Bytes& payload) {
                  });
 }
 
-Bytes text(std::string_view s) {
-  return {s.begin(), s.end()};
-}
-
-Bytes concat(std::initializer_list<const Bytes*> parts) {
-  Bytes out;
-  for (const Bytes* p : parts)
-    out.insert(out.end(), p->begin(), p->end());
-  return out;
-}
-
 /// Polls `pred` until it holds; false after kReplyTimeout.
 bool wait_until(const std::function<bool()>& pred) {
   const auto deadline = Clock::now() + kReplyTimeout;
@@ -299,10 +288,10 @@ TEST_CASE("stream client: TCP frames are cut by their lengths wherever the strea
                             m.add(stun::attr::kRealm, "turnd.test");
                             m.add(stun::attr::kNonce, "0123456789abcdef");
                           });
-  const Bytes cd = channel_data_frame(0x4001, text("hello"), /*pad=*/true);
+  const Bytes cd = channel_data_frame(0x4001, bytes_of_text("hello"), /*pad=*/true);
   REQUIRE(cd.size() == 12);
   const std::vector<Bytes> frames = {a, b, cd};
-  const Bytes all = concat({&a, &b, &cd});
+  const Bytes all = concat_bytes({&a, &b, &cd});
 
   // Every split point: the frames complete in the first part come out, then nothing (the rest
   // is incomplete, never a short frame), then the others once the rest arrives.
@@ -382,15 +371,15 @@ TEST_CASE("stream client: read_some and read_exactly see raw bytes, frames first
   // A ConnectionBind success followed at once by peer data (RFC 6062 §4.4): the bytes after the
   // frame stay buffered for the raw reads.
   const Bytes response = binding_success(random_tid());
-  const Bytes raw = text("raw peer bytes");
-  server->write(concat({&response, &raw}));
+  const Bytes raw = bytes_of_text("raw peer bytes");
+  server->write(concat_bytes({&response, &raw}));
   auto f = client->next_frame();
   REQUIRE(f);
   CHECK(*f == response);
   auto first = client->read_exactly(4);
   REQUIRE(first);
-  CHECK(*first == text("raw "));
-  CHECK(client->read_some() == text("peer bytes"));
+  CHECK(*first == bytes_of_text("raw "));
+  CHECK(client->read_some() == bytes_of_text("peer bytes"));
   CHECK(client->read_some(Millis{0}).empty());
   CHECK_FALSE(client->read_exactly(1, 50ms));
   CHECK_FALSE(client->closed());
@@ -412,17 +401,18 @@ TEST_CASE("turn client over TCP: responses by tid, relayed data kept, ChannelDat
     expect(request.has_value(), "no Binding request");
     const stun::TransactionId tid = request_tid(*request, stun::Method::kBinding);
     // Relayed data first, then the response, as one stream: one byte, then the rest.
-    const Bytes data = data_indication(peer, text("hello"));
-    const Bytes cd = channel_data_frame(0x4000, text("abc"), /*pad=*/true);
+    const Bytes data = data_indication(peer, bytes_of_text("hello"));
+    const Bytes cd = channel_data_frame(0x4000, bytes_of_text("abc"), /*pad=*/true);
     const Bytes response = binding_success(tid);
-    const Bytes all = concat({&data, &cd, &response});
+    const Bytes all = concat_bytes({&data, &cd, &response});
     conn->write(stun::Bytes(all).first(1));
     std::this_thread::sleep_for(20ms);
     conn->write(stun::Bytes(all).subspan(1));
     // The client's ChannelData arrives padded: 4 + 5 bytes, then 3 zeros.
     auto frame = conn->next_frame();
     expect(frame.has_value(), "no ChannelData");
-    expect(*frame == channel_data_frame(0x4001, text("12345"), true), "ChannelData not padded");
+    expect(*frame == channel_data_frame(0x4001, bytes_of_text("12345"), true),
+           "ChannelData not padded");
     // send_raw: bytes as they are, here a partial STUN header.
     auto partial = conn->read_exactly(3);
     expect(partial && *partial == Bytes{0x00, 0x01, 0x00}, "send_raw changed the bytes");
@@ -444,14 +434,14 @@ TEST_CASE("turn client over TCP: responses by tid, relayed data kept, ChannelDat
   REQUIRE(first);
   CHECK_FALSE(first->channel);
   CHECK(first->peer == peer);
-  CHECK(first->data == text("hello"));
+  CHECK(first->data == bytes_of_text("hello"));
   auto second = c.receive_relayed();
   REQUIRE(second);
   CHECK(second->channel);
   CHECK(second->number == 0x4000);
-  CHECK(second->data == text("abc"));  // the padding is not payload
+  CHECK(second->data == bytes_of_text("abc"));  // the padding is not payload
 
-  c.send_channel_data(0x4001, text("12345"));
+  c.send_channel_data(0x4001, bytes_of_text("12345"));
   c.send_raw(Bytes{0x00, 0x01, 0x00});
   CHECK(c.connected());
   CHECK(server.join().empty());
@@ -489,9 +479,9 @@ TEST_CASE("turn client over TCP: an RFC 6062 data connection with ConnectionBind
     expect(v2->has(stun::AttrType::kMessageIntegrity), "MESSAGE-INTEGRITY");
     // The success, then the peer's bytes at once: from here the connection is raw.
     const Bytes ok = message(stun::Method::kConnectionBind, stun::Class::kSuccess, tid2);
-    const Bytes raw = text("from the peer");
-    data->write(concat({&ok, &raw}));
-    expect(data->read_exactly(6) == text("to it!"), "raw bytes from the client");
+    const Bytes raw = bytes_of_text("from the peer");
+    data->write(concat_bytes({&ok, &raw}));
+    expect(data->read_exactly(6) == bytes_of_text("to it!"), "raw bytes from the client");
   });
 
   TurnClient c(listener.address(), "alice", "alice-pass", Transport::kTcp);
@@ -503,8 +493,8 @@ TEST_CASE("turn client over TCP: an RFC 6062 data connection with ConnectionBind
   CHECK(r.is_success());
   CHECK(r.method() == stun::Method::kConnectionBind);
   CHECK(c.nonce() == "nonce-1");
-  CHECK(data->read_exactly(13) == text("from the peer"));
-  data->write(text("to it!"));
+  CHECK(data->read_exactly(13) == bytes_of_text("from the peer"));
+  data->write(bytes_of_text("to it!"));
   CHECK(server.join().empty());
 }
 
@@ -522,7 +512,7 @@ TEST_CASE("turn client over UDP stays as it was; stream-only calls refuse") {
   CHECK_THROWS_AS(c.open_data_connection(), std::logic_error);
 
   // UDP ChannelData is not padded (RFC 8656 §12.5), and send_raw is one datagram.
-  c.send_channel_data(0x4000, text("12345"));
+  c.send_channel_data(0x4000, bytes_of_text("12345"));
   auto d = fake_server.receive();
   REQUIRE(d);
   CHECK(d->data.size() == 9);
@@ -554,15 +544,16 @@ TEST_CASE("turn client over TLS: handshake details, frames across records, padde
   TlsServer server(ctx.get(), 1, [&](TlsSession& s) {
     const Bytes request = s.frame();
     const auto tid = request_tid(request, stun::Method::kBinding);
-    const Bytes data = data_indication(peer, text("over tls"));
-    const Bytes cd = channel_data_frame(0x4002, text("xy"), /*pad=*/true);
+    const Bytes data = data_indication(peer, bytes_of_text("over tls"));
+    const Bytes cd = channel_data_frame(0x4002, bytes_of_text("xy"), /*pad=*/true);
     const Bytes response = binding_success(tid);
-    const Bytes all = concat({&cd, &data, &response});
+    const Bytes all = concat_bytes({&cd, &data, &response});
     // Records that do not line up with frames: 1 byte, a cut inside the Data indication, rest.
     s.write(Bytes(all.begin(), all.begin() + 1));
     s.write(Bytes(all.begin() + 1, all.begin() + 17));
     s.write(Bytes(all.begin() + 17, all.end()));
-    expect(s.frame() == channel_data_frame(0x4003, text("12345"), true), "ChannelData not padded");
+    expect(s.frame() == channel_data_frame(0x4003, bytes_of_text("12345"), true),
+           "ChannelData not padded");
     // Close politely: the client must see close_notify.
     SSL_shutdown(s.ssl());
   });
@@ -580,12 +571,12 @@ TEST_CASE("turn client over TLS: handshake details, frames across records, padde
   REQUIRE(cd);
   CHECK(cd->channel);
   CHECK(cd->number == 0x4002);
-  CHECK(cd->data == text("xy"));
+  CHECK(cd->data == bytes_of_text("xy"));
   auto data = c.receive_relayed();
   REQUIRE(data);
   CHECK(data->peer == peer);
-  CHECK(data->data == text("over tls"));
-  c.send_channel_data(0x4003, text("12345"));
+  CHECK(data->data == bytes_of_text("over tls"));
+  c.send_channel_data(0x4003, bytes_of_text("12345"));
   CHECK(c.closed_by_server());
   CHECK(c.connection()->close_reason() == "close_notify");
   CHECK(server.thread.join().empty());
@@ -782,11 +773,12 @@ TEST_CASE("turn client over DTLS: one message per record, no padding, close_noti
   DtlsServer server(ctx.get(), [&](SSL* ssl) {
     const Bytes request = DtlsServer::read_record(ssl);
     const auto tid = request_tid(request, stun::Method::kBinding);
-    DtlsServer::write_record(ssl, channel_data_frame(0x4000, text("abc"), /*pad=*/false));
-    DtlsServer::write_record(ssl, data_indication(peer, text("over dtls")));
+    DtlsServer::write_record(ssl, channel_data_frame(0x4000, bytes_of_text("abc"), /*pad=*/false));
+    DtlsServer::write_record(ssl, data_indication(peer, bytes_of_text("over dtls")));
     DtlsServer::write_record(ssl, binding_success(tid));
     const Bytes cd = DtlsServer::read_record(ssl);
-    expect(cd == channel_data_frame(0x4001, text("12345"), false), "DTLS ChannelData padded");
+    expect(cd == channel_data_frame(0x4001, bytes_of_text("12345"), false),
+           "DTLS ChannelData padded");
     const Bytes raw = DtlsServer::read_record(ssl);
     expect(raw == Bytes{0xFF, 0xFE}, "send_raw over DTLS");
     SSL_shutdown(ssl);
@@ -804,12 +796,12 @@ TEST_CASE("turn client over DTLS: one message per record, no padding, close_noti
   auto cd = c.receive_relayed();
   REQUIRE(cd);
   CHECK(cd->channel);
-  CHECK(cd->data == text("abc"));
+  CHECK(cd->data == bytes_of_text("abc"));
   auto data = c.receive_relayed();
   REQUIRE(data);
   CHECK(data->peer == peer);
-  CHECK(data->data == text("over dtls"));
-  c.send_channel_data(0x4001, text("12345"));
+  CHECK(data->data == bytes_of_text("over dtls"));
+  c.send_channel_data(0x4001, bytes_of_text("12345"));
   c.send_raw(Bytes{0xFF, 0xFE});
   CHECK(c.closed_by_server());
   CHECK(c.connection()->close_reason() == "close_notify");
@@ -839,8 +831,8 @@ TEST_CASE("TcpEchoPeer: echoes every connection, follows closes, stops promptly"
     a->write(stun::Bytes(big).subspan(off, n));
     off += n;
   }
-  b->write(text("ping"));
-  CHECK(b->read_exactly(4) == text("ping"));
+  b->write(bytes_of_text("ping"));
+  CHECK(b->read_exactly(4) == bytes_of_text("ping"));
   CHECK(a->read_exactly(big.size(), 5000ms) == big);
   CHECK(echo->accepted() == 2);
   CHECK(echo->bytes_echoed() == big.size() + 4);
@@ -849,9 +841,9 @@ TEST_CASE("TcpEchoPeer: echoes every connection, follows closes, stops promptly"
   CHECK(std::find(remotes.begin(), remotes.end(), b->local()) != remotes.end());
 
   // Half-close: what was sent comes back, then the peer closes too.
-  b->write(text("last"));
+  b->write(bytes_of_text("last"));
   b->close_write();
-  CHECK(b->read_exactly(4) == text("last"));
+  CHECK(b->read_exactly(4) == bytes_of_text("last"));
   CHECK(b->closed_by_peer());
   CHECK(wait_until([&] { return echo->open_connections() == 1; }));
 
@@ -862,8 +854,8 @@ TEST_CASE("TcpEchoPeer: echoes every connection, follows closes, stops promptly"
 
   // Still listening; and the destructor does not wait for open connections.
   auto c = StreamConnection::connect(echo->address());
-  c->write(text("x"));
-  CHECK(c->read_exactly(1) == text("x"));
+  c->write(bytes_of_text("x"));
+  CHECK(c->read_exactly(1) == bytes_of_text("x"));
   const auto start = Clock::now();
   echo.reset();
   CHECK(Clock::now() - start < 1000ms);

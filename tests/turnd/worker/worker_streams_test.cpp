@@ -26,23 +26,6 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
 
-Bytes text(std::string_view s) {
-  return {s.begin(), s.end()};
-}
-
-Bytes concat(std::initializer_list<const Bytes*> parts) {
-  Bytes out;
-  for (const Bytes* p : parts)
-    out.insert(out.end(), p->begin(), p->end());
-  return out;
-}
-
-/// A free UDP port on 127.0.0.1 (bound then released) for a one-port relay range.
-std::uint16_t free_port() {
-  UdpSocket probe(loopback(0));
-  return probe.local().port;
-}
-
 /// Allocates on `c` and relays both ways, both framings, with a 1-byte and a 1201-byte payload
 /// (1201 needs 3 bytes of stream padding): ChannelData to/from `channel_peer`, Send/Data
 /// indications to/from `indication_peer`. Raw frames are checked for the stream padding.
@@ -204,12 +187,12 @@ TEST_CASE("streams: bytes that cannot start a STUN/ChannelData frame close the c
     // 'P' = 0x50 is no channel number then. ("GET " would be: 0x4745 is a valid RFC 5766
     // channel, see the slow-loris test.)
     config.rfc5766_channel_numbers = false;
-    garbage = text("POST / HTTP/1.1\r\nHost: turn\r\n\r\n");
+    garbage = bytes_of_text("POST / HTTP/1.1\r\nHost: turn\r\n\r\n");
   }
   SUBCASE("garbage right after a valid Binding request in the same write") {
     const Bytes ok = binding_request(random_tid());
-    const Bytes bad = text("\x05\x06garbage!");
-    garbage = concat({&ok, &bad});
+    const Bytes bad = bytes_of_text("\x05\x06garbage!");
+    garbage = concat_bytes({&ok, &bad});
     answered_first = true;
   }
   TestServer server(config);
@@ -345,7 +328,7 @@ TEST_CASE("streams: several frames in one write are all handled, in order") {
   REQUIRE(ind_bytes);
   const Bytes send_ind(ind_bytes->begin(), ind_bytes->end());
   const Bytes req_b = binding_request(b);
-  c.send_raw(concat({&req_a, &cd, &send_ind, &req_b}));
+  c.send_raw(concat_bytes({&req_a, &cd, &send_ind, &req_b}));
   auto ra = c.stream()->next_frame();
   auto rb = c.stream()->next_frame();
   REQUIRE(ra);
@@ -363,7 +346,7 @@ TEST_CASE("streams: several frames in one write are all handled, in order") {
 
 TEST_CASE("streams: closing the connection deletes its allocation and frees the relay port") {
   auto config = test_config();
-  config.min_port = config.max_port = free_port();  // one relay port: it must come back
+  config.min_port = config.max_port = free_udp_port();  // one relay port: it must come back
   TestServer server(config);
   stun::SocketAddress first_relay;
   {
@@ -516,7 +499,7 @@ TEST_CASE("streams: connections that do not complete a message in 10 s are close
   // accepted by default) announcing 0x5420 bytes, so it is an incomplete frame, not a framing
   // error: it goes the same way.
   auto http = StreamConnection::connect(at);
-  http->write(text("GET / HTTP/1.1\r\n"));
+  http->write(bytes_of_text("GET / HTTP/1.1\r\n"));
   // A patient client: half a request now, the rest 6 s later (within the timeout).
   auto patient = StreamConnection::connect(at);
   const stun::TransactionId patient_tid = random_tid();
