@@ -345,7 +345,11 @@ def server_cmd(name: str, opts, layout: Layout, tmp: Path) -> list[str]:
               # Both servers log every allocation: to /dev/null, so the cost is formatting only.
               "--simple-log", "--log-file", "/dev/null", "--no-stdout-log"]
     if name == "turnd":
-        return [str(opts.turnd)] + common
+        # Every benchmark client comes from 127.0.0.1: turnd's per-source budgets (on by
+        # default; coturn has the 401 limit off by default and no request cap) would throttle
+        # the allocation scenarios, so both are off here.
+        return [str(opts.turnd)] + common + ["--unauthorized-ratelimit=off",
+                                             "--request-ratelimit-rps=0"]
     # coturn 4.6.1: no CLI (it would want --cli-password with loopback peers allowed), no
     # TLS/DTLS listeners (no certificate here), pidfile in our temp dir instead of /var/run.
     return [str(opts.coturn)] + common + ["--no-cli", "--no-tls", "--no-dtls",

@@ -1,7 +1,7 @@
 // Writes the seed corpora of the fuzz targets: `make_corpus <dir>` fills <dir>/fuzz_message,
-// <dir>/fuzz_channel_data and <dir>/fuzz_framer. The committed fuzz/corpus was made with it;
-// rerun it after changing the seeds. Seeds are the RFC test vectors and the messages a TURN
-// server typically sees (RFC 8656 §7-§12, RFC 6062, RFC 5780).
+// <dir>/fuzz_channel_data, <dir>/fuzz_framer and <dir>/fuzz_worker. The committed fuzz/corpus was
+// made with it; rerun it after changing the seeds. Seeds are the RFC test vectors and the messages
+// a TURN server typically sees (RFC 8656 §7-§12, RFC 6062, RFC 5780).
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "rfc_vectors.hpp"
 #include "stun/stun.hpp"
 #include "test_util.hpp"
+#include "worker_records.hpp"
 
 namespace {
 
@@ -237,6 +238,112 @@ std::vector<std::pair<std::string, Blob>> framer_seeds(
   return seeds;
 }
 
+/// A request without credentials: fuzz_worker's kSigned* actions add them.
+template <typename F>
+Blob plain_request(Method method, F&& fill) {
+  static std::uint8_t counter = 0;
+  TransactionId tid = kTid;
+  tid[11] = ++counter;
+  std::array<std::uint8_t, 2048> buf{};
+  MessageBuilder b(buf, pack_type(method, Class::kRequest), tid);
+  fill(b);
+  auto out = b.finish();
+  if (!out)
+    throw std::runtime_error("worker seed does not build");
+  return {out->begin(), out->end()};
+}
+
+/// Sessions against one worker (worker_records.hpp): allocate, permit, bind, relay both ways,
+/// over UDP and TCP, RFC 6062, EVEN-PORT churn, and the unauthenticated and broken requests in
+/// between that a server sees.
+std::vector<std::pair<std::string, Blob>> worker_seeds() {
+  using fuzz_worker::Action;
+  using fuzz_worker::add_record;
+  const SocketAddress peer = SocketAddress::v4({127, 0, 0, 5}, fuzz_worker::kPeerPorts[0]);
+  auto udp = [](MessageBuilder& b) { b.add(attr::kRequestedTransport, kTransportUdp); };
+  auto tcp = [](MessageBuilder& b) { b.add(attr::kRequestedTransport, kTransportTcp); };
+  const Blob allocate = plain_request(Method::kAllocate, udp);
+  const Blob permit = plain_request(Method::kCreatePermission,
+                                    [&](MessageBuilder& b) { b.add(attr::kXorPeerAddress, peer); });
+  const Blob bind = plain_request(Method::kChannelBind, [&](MessageBuilder& b) {
+    b.add(attr::kChannelNumber, std::uint16_t{0x4000});
+    b.add(attr::kXorPeerAddress, peer);
+  });
+  Blob channel_data(4 + 40, 0x5a);
+  write_channel_data_header(channel_data.data(), 0x4000, 40);
+  Blob from_peer(1 + 40, 0x33);
+  from_peer[0] = 0;  // to the first relay address learned
+  const Blob send = [&] {
+    std::array<std::uint8_t, 256> buf{};
+    MessageBuilder b(buf, pack_type(Method::kSend, Class::kIndication), kTid);
+    b.add(attr::kXorPeerAddress, peer);
+    const std::uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    b.add(attr::kData, Bytes(data, sizeof(data)));
+    auto out = b.finish();
+    return Blob(out->begin(), out->end());
+  }();
+  const Blob refresh0 =
+      plain_request(Method::kRefresh, [](MessageBuilder& b) { b.add(attr::kLifetime, 0u); });
+  const Blob even = plain_request(Method::kAllocate, [&](MessageBuilder& b) {
+    udp(b);
+    b.add(attr::kEvenPort, true);
+  });
+  const Blob binding = plain_request(Method::kBinding, [](MessageBuilder&) {});
+
+  std::vector<std::pair<std::string, Blob>> seeds;
+  Blob s;
+  add_record(s, Action::kDatagram, 0, binding);
+  add_record(s, Action::kDatagram, 0, allocate);  // 401
+  add_record(s, Action::kSignedDatagram, 0, allocate);
+  add_record(s, Action::kSignedDatagram, 0, permit);
+  add_record(s, Action::kSignedDatagram, 0, bind);
+  add_record(s, Action::kDatagram, 0, channel_data);
+  add_record(s, Action::kPeerDatagram, 0, from_peer);
+  add_record(s, Action::kDatagram, 0, send);
+  add_record(s, Action::kSignedDatagram, 0, refresh0);
+  seeds.emplace_back("udp_session", s);
+
+  s.clear();
+  add_record(s, Action::kSignedStream, 0, allocate);
+  add_record(s, Action::kSignedStream, 0, bind);
+  Blob padded = channel_data;
+  add_record(s, Action::kStreamBytes, 0, padded);
+  add_record(s, Action::kPeerDatagram, 1, from_peer);
+  add_record(s, Action::kCloseStream, 0, {});
+  seeds.emplace_back("tcp_session", s);
+
+  s.clear();
+  const Blob tcp_allocate = plain_request(Method::kAllocate, tcp);
+  const Blob connect = plain_request(
+      Method::kConnect, [&](MessageBuilder& b) { b.add(attr::kXorPeerAddress, peer); });
+  const Blob connection_bind = plain_request(
+      Method::kConnectionBind, [](MessageBuilder& b) { b.add(attr::kConnectionId, 0x00000001u); });
+  add_record(s, Action::kSignedStream, 0, tcp_allocate);
+  add_record(s, Action::kSignedStream, 0, permit);
+  add_record(s, Action::kSignedStream, 0, connect);
+  add_record(s, Action::kSignedStream, 1, connection_bind);
+  seeds.emplace_back("rfc6062_session", s);
+
+  s.clear();
+  for (int i = 0; i < 6; ++i) {
+    add_record(s, Action::kSignedDatagram, 1, even);
+    add_record(s, Action::kSignedDatagram, 1, refresh0);
+  }
+  seeds.emplace_back("even_port_churn", s);
+
+  s.clear();
+  for (int i = 0; i < 8; ++i)
+    add_record(s, Action::kDatagram, 2, allocate);  // past the 401 budget
+  const Blob forged = build(Method::kAllocate, Class::kRequest, udp, true, false);
+  for (int i = 0; i < 4; ++i)
+    add_record(s, Action::kDatagram, 3, forged);
+  const Blob garbage = {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+  add_record(s, Action::kDatagram, 3, garbage);
+  add_record(s, Action::kStreamBytes, 1, garbage);
+  seeds.emplace_back("unauthenticated", s);
+  return seeds;
+}
+
 void write_all(const std::filesystem::path& dir,
                const std::vector<std::pair<std::string, Blob>>& seeds) {
   std::filesystem::create_directories(dir);
@@ -268,5 +375,6 @@ int main(int argc, char** argv) {
   write_all(root / "fuzz_message", stun);
   write_all(root / "fuzz_channel_data", channel_data);
   write_all(root / "fuzz_framer", framer_seeds(stun, channel_data));
+  write_all(root / "fuzz_worker", worker_seeds());
   return 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libstun libFuzzer targets with clang (libstun only, ASan + UBSan) and runs each for
-# the given seconds (default 60) on a copy of its committed seed corpus, so runs in CI do not grow
-# fuzz/corpus. Exits non-zero if any target finds a crash, leak, timeout or out-of-memory.
+# Builds the libFuzzer targets with clang (ASan + UBSan): the codec's (fuzz_message,
+# fuzz_channel_data, fuzz_framer) and the whole request path of one worker (fuzz_worker), and
+# runs each for the given seconds (default 60) on a copy of its committed seed corpus, so runs in
+# CI do not grow fuzz/corpus. Exits non-zero if any target finds a crash, leak, timeout or
+# out-of-memory.
 #   scripts/fuzz.sh [seconds-per-target]      BUILD_DIR (default build-fuzz), JOBS (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +11,10 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-2}
-TARGETS=(fuzz_message fuzz_channel_data fuzz_framer)
+TARGETS=(fuzz_message fuzz_channel_data fuzz_framer fuzz_worker)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ -DTURND_FUZZ=ON -DTURND_TESTS=OFF -DTURND_BENCH=OFF \
-  -DSTUN_ONLY=ON
+  -DCMAKE_CXX_COMPILER=clang++ -DTURND_FUZZ=ON -DTURND_TESTS=OFF -DTURND_BENCH=OFF
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${TARGETS[@]}"
 
 WORK=$(mktemp -d)

@@ -298,6 +298,12 @@ int main(int argc, char** argv) {
       if (!turn::userdb::is_secure_username(user))
         throw Exit{"Wrong user name structure or symbols, choose another name: " + user};
       a.user = prepped(user, "user name");
+      // Stored names are checked after SASLprep, which is what gets written (-k may still
+      // print the key of a TURN REST name such as "1700000000:alice").
+      if (command == "a" || command == "A") {
+        if (auto why = turn::userdb::unstorable_username(a.user))
+          throw Exit{"Wrong user name, choose another name: " + *why};
+      }
     }
     if (!realm.empty())
       a.realm = prepped(realm, "realm");

@@ -1,9 +1,11 @@
 #include "server.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 
@@ -28,6 +30,31 @@ std::vector<stun::SocketAddress> listen_addresses(const Config& c) {
   if (ips.empty())
     throw std::runtime_error("no local address to listen on");
   return ips;
+}
+
+/// The defences in force, for the startup log (README: Security).
+void log_guards(const Config& c) {
+  log::info("limits: " + std::to_string(c.max_allocation_permissions) + " permissions and " +
+            std::to_string(c.max_allocation_channels) + " channels per allocation, " +
+            std::to_string(c.max_tcp_peer_connections) +
+            " RFC 6062 peer connections per allocation, " +
+            std::to_string(c.max_connections_per_source) +
+            " connections per source; unauthorized-ratelimit " +
+            (c.unauthorized_ratelimit ? std::to_string(c.unauthorized_ratelimit_rps) + "/s"
+                                      : std::string("off")) +
+            ", request-ratelimit-rps " +
+            (c.request_ratelimit_rps == 0 ? std::string("off")
+                                          : std::to_string(c.request_ratelimit_rps)) +
+            "; auth-ban " +
+            (c.auth_ban ? std::to_string(c.auth_ban_maxretry) + " failures in " +
+                              std::to_string(c.auth_ban_findtime) + " s ban for " +
+                              std::to_string(c.auth_ban_bantime) + " s"
+                        : std::string("off")));
+  if (c.use_auth_secret && c.user_quota == 0) {
+    log::warning(
+        "use-auth-secret without user-quota: one REST credential can hold every relay port; "
+        "set user-quota (turnd counts the user part of expiry:user, not each credential)");
+  }
 }
 
 }  // namespace
@@ -64,7 +91,8 @@ Server::Server(Config config) : config_(std::move(config)) {
     log::warning(w);
   shared_ = std::make_unique<SharedState>(config_, users, own_addresses());
   apply_limits(*users);
-  settings_ = std::make_shared<const Settings>(config_, own_addresses(), tls);
+  apply_guards(config_);
+  settings_ = std::make_shared<const Settings>(config_, own_addresses(), &shared_->ports.live, tls);
   for (unsigned w = 0; w < n; ++w) {
     auto worker = std::make_unique<Worker>(w, *shared_, settings_);
     for (std::size_t i = 0; i < listeners_.size(); ++i)
@@ -105,6 +133,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   }
   for (const auto& line : settings_->policy.describe())
     log::info("peer policy: " + line);
+  log_guards(config_);
   log::info("relay ports " + std::to_string(config_.min_port) + "-" +
             std::to_string(config_.max_port) + ", realm " + config_.realm + ", " +
             std::to_string(n) + " worker(s)");
@@ -184,6 +213,8 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
 void Server::on_userdb_timer(uv_timer_t* handle) {
   auto* self = static_cast<Server*>(handle->data);
   self->refresh_users(false);
+  for (const auto& source : self->shared_->bans.expire(static_cast<std::uint64_t>(::time(nullptr))))
+    log::warning("auth ban: " + source + " unbanned");
   if (self->draining()) {
     const auto left = self->totals().active_allocations;
     if (left <= self->config_.drain_min_allocations) {
@@ -199,6 +230,23 @@ void Server::drain() {
   log::info("SIGUSR1: draining: new allocations are refused; stopping once at most " +
             std::to_string(config_.drain_min_allocations) + " allocation(s) remain (now " +
             std::to_string(totals().active_allocations) + ")");
+}
+
+void Server::apply_guards(const Config& c) {
+  shared_->bans.set_policy(BanPolicy::from(c));
+  unsigned total = c.max_connections;
+  if (total == 0) {
+    // Half the open-file limit: the other half is for relay sockets and everything else.
+    rlimit files{};
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    total =
+        static_cast<unsigned>(std::max<rlim_t>(64, std::min<rlim_t>(files.rlim_cur / 2, 1u << 24)));
+  }
+  shared_->connections.set_limits(c.max_connections_per_source, total);
+}
+
+bool Server::banned(const stun::SocketAddress& source) const {
+  return shared_->bans.banned(source, static_cast<std::uint64_t>(::time(nullptr)));
 }
 
 void Server::refresh_users(bool force) {
@@ -270,13 +318,14 @@ bool Server::reload() {
       log::error(std::string("reload: TLS certificate not reloaded: ") + e.what());
     }
   }
-  settings_ = std::make_shared<const Settings>(next, own_addresses(), tls);
+  settings_ = std::make_shared<const Settings>(next, own_addresses(), &shared_->ports.live, tls);
   userdb_ = std::move(source);
   for (const auto& w : users->warnings())
     log::warning(w);
   config_ = std::move(next);
   shared_->auth.set_users(users);
   apply_limits(*users);
+  apply_guards(config_);
   for (auto& w : workers_)
     w->post_settings(settings_);
   log::info("reload: configuration and users applied; " +
@@ -313,7 +362,7 @@ bool Server::reload_tls() {
   }
   // Same configuration, new certificate: existing connections keep theirs (each SSL holds a
   // reference to the context it started with); new connections get the new one.
-  settings_ = std::make_shared<const Settings>(config_, own_addresses(), tls);
+  settings_ = std::make_shared<const Settings>(config_, own_addresses(), &shared_->ports.live, tls);
   for (auto& w : workers_)
     w->post_settings(settings_);
   log::info("SIGUSR2: TLS certificate reloaded: " + tls->description());
@@ -356,6 +405,11 @@ ServerTotals Server::totals() const {
           s.active_allocations_by_transport[i].load(std::memory_order_relaxed);
     }
   }
+  t.banned_sources = shared_->bans.banned_count();
+  t.bans = shared_->bans.bans_total();
+  t.ratelimit_collisions = shared_->unauthorized_answers.collisions();
+  t.ratelimit_occupied_buckets =
+      shared_->unauthorized_answers.occupied(static_cast<std::uint32_t>(::time(nullptr)));
   return t;
 }
 

@@ -30,6 +30,11 @@ struct ServerTotals {
   /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
   /// Indexed by ClientTransport.
   std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};
+  // The defences' shared state (guard/).
+  std::uint64_t banned_sources = 0;  ///< gauge
+  std::uint64_t bans = 0;            ///< bans started since start
+  std::uint64_t ratelimit_collisions = 0;
+  std::uint64_t ratelimit_occupied_buckets = 0;  ///< gauge: unauthorized-ratelimit windows live now
 };
 
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
@@ -71,6 +76,8 @@ class Server {
   ServerTotals totals() const;
   /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
   std::map<std::string, SessionTraffic> session_traffic() const;
+  /// Thread-safe: whether `source` is banned now (the built-in brute-force ban).
+  bool banned(const stun::SocketAddress& source) const;
   /// The Prometheus exporter, or null when `prometheus` is off.
   const MetricsServer* metrics() const { return metrics_.get(); }
   std::size_t worker_count() const { return workers_.size(); }
@@ -84,6 +91,8 @@ class Server {
   void refresh_users(bool force);
   /// The database's realm options (user-quota, total-quota) over the configured ones.
   void apply_limits(const UserDbSnapshot& users);
+  /// The defences' settings from `config`: ban policy, connection caps (reload: live).
+  void apply_guards(const Config& config);
   void shutdown();
   /// Binds the Prometheus listener; throws std::runtime_error naming the address.
   void start_metrics();

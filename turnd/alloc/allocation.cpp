@@ -4,63 +4,84 @@
 
 namespace turn {
 
-bool Allocation::has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const {
-  const auto ip = peer.unmapped();
-  for (const auto& p : permissions) {
-    if (p.ip.same_ip(ip))
-      return p.expires_ms > now_ms;
+PeerIpKey PeerIpKey::of(const stun::SocketAddress& peer) {
+  const stun::SocketAddress ip = peer.unmapped();
+  PeerIpKey k;
+  if (ip.is_v4()) {
+    k.lo = (std::uint64_t{0xFFFF} << 32) | (std::uint64_t{ip.ip[0]} << 24) |
+           (std::uint64_t{ip.ip[1]} << 16) | (std::uint64_t{ip.ip[2]} << 8) | ip.ip[3];
+    return k;
   }
-  return false;
+  for (int i = 0; i < 8; ++i) {
+    k.hi = (k.hi << 8) | ip.ip[static_cast<std::size_t>(i)];
+    k.lo = (k.lo << 8) | ip.ip[static_cast<std::size_t>(i + 8)];
+  }
+  return k;
+}
+
+bool Allocation::has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const {
+  auto it = permissions.find(PeerIpKey::of(peer));
+  return it != permissions.end() && it->second > now_ms;
+}
+
+std::size_t Allocation::new_permissions(const std::vector<stun::SocketAddress>& peers) const {
+  std::vector<PeerIpKey> fresh;
+  for (const auto& p : peers) {
+    const PeerIpKey k = PeerIpKey::of(p);
+    if (permissions.count(k) == 0 && std::find(fresh.begin(), fresh.end(), k) == fresh.end())
+      fresh.push_back(k);
+  }
+  return fresh.size();
 }
 
 void Allocation::permit(const stun::SocketAddress& peer, std::uint64_t expires) {
-  const auto ip = peer.unmapped();
-  for (auto& p : permissions) {
-    if (p.ip.same_ip(ip)) {
-      p.expires_ms = expires;
-      return;
-    }
-  }
-  permissions.push_back({ip, expires});
+  permissions[PeerIpKey::of(peer)] = expires;
 }
 
 const ChannelBinding* Allocation::channel_by_number(std::uint16_t number,
                                                     std::uint64_t now_ms) const {
-  for (const auto& c : channels) {
-    if (c.number == number)
-      return c.expires_ms > now_ms ? &c : nullptr;
-  }
-  return nullptr;
+  auto it = channels.find(number);
+  return it != channels.end() && it->second.expires_ms > now_ms ? &it->second : nullptr;
 }
 
 const ChannelBinding* Allocation::channel_by_peer(const stun::SocketAddress& peer,
                                                   std::uint64_t now_ms) const {
-  for (const auto& c : channels) {
-    if (c.peer == peer)
-      return c.expires_ms > now_ms ? &c : nullptr;
-  }
-  return nullptr;
+  auto it = channel_numbers.find(peer);
+  return it == channel_numbers.end() ? nullptr : channel_by_number(it->second, now_ms);
 }
 
-bool Allocation::bind_channel(std::uint16_t number, const stun::SocketAddress& peer,
-                              std::uint64_t expires) {
-  for (auto& c : channels) {
-    const bool same_number = c.number == number;
-    const bool same_peer = c.peer == peer;
-    if (same_number && same_peer) {
-      c.expires_ms = expires;  // refresh (RFC 8656 §11.3)
-      return true;
+ChannelBindResult Allocation::bind_channel(std::uint16_t number, const stun::SocketAddress& peer,
+                                           std::uint64_t expires, bool own_relay,
+                                           std::size_t max_channels) {
+  auto by_number = channels.find(number);
+  auto by_peer = channel_numbers.find(peer);
+  if (by_number != channels.end() || by_peer != channel_numbers.end()) {
+    // RFC 8656 §11.2: the same pair again refreshes it (§11.3); any other overlap is 400.
+    if (by_number == channels.end() || by_peer == channel_numbers.end() ||
+        by_peer->second != number) {
+      return ChannelBindResult::kConflict;
     }
-    if (same_number || same_peer)
-      return false;
+    by_number->second.expires_ms = expires;
+    by_number->second.own_relay = own_relay;
+    return ChannelBindResult::kOk;
   }
-  channels.push_back({number, peer, expires});
-  return true;
+  if (channels.size() >= max_channels)
+    return ChannelBindResult::kFull;
+  channels.emplace(number, ChannelBinding{number, peer, expires, own_relay});
+  channel_numbers.emplace(peer, number);
+  return ChannelBindResult::kOk;
 }
 
 void Allocation::expire(std::uint64_t now_ms) {
-  std::erase_if(permissions, [now_ms](const Permission& p) { return p.expires_ms <= now_ms; });
-  std::erase_if(channels, [now_ms](const ChannelBinding& c) { return c.expires_ms <= now_ms; });
+  std::erase_if(permissions, [now_ms](const auto& p) { return p.second <= now_ms; });
+  for (auto it = channels.begin(); it != channels.end();) {
+    if (it->second.expires_ms <= now_ms) {
+      channel_numbers.erase(it->second.peer);
+      it = channels.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace turn

@@ -5,7 +5,9 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "alloc/rate_limiter.hpp"
@@ -30,10 +32,22 @@ struct ClientKeyHash {
   }
 };
 
-/// RFC 8656 §9: permissions are per peer IP, ports ignored.
-struct Permission {
-  stun::SocketAddress ip;
-  std::uint64_t expires_ms = 0;
+/// RFC 8656 §9: permissions are per peer IP, ports ignored. Keyed by the IP in its IPv6 form
+/// (IPv4-mapped for IPv4), so IPv4 and IPv4-mapped peers share one permission.
+struct PeerIpKey {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  static PeerIpKey of(const stun::SocketAddress& peer);
+  bool operator==(const PeerIpKey& o) const = default;
+};
+
+struct PeerIpKeyHash {
+  std::size_t operator()(const PeerIpKey& k) const noexcept {
+    std::uint64_t z = k.hi * 0x9e3779b97f4a7c15ull ^ k.lo;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<std::size_t>(z ^ (z >> 31));
+  }
 };
 
 /// RFC 8656 §12: a channel binds one number to one peer transport address.
@@ -41,6 +55,16 @@ struct ChannelBinding {
   std::uint16_t number = 0;
   stun::SocketAddress peer;
   std::uint64_t expires_ms = 0;
+  /// The peer is a live relay of this server (PeerDecision::kOwnRelay): re-checked per packet,
+  /// because once that allocation ends the port may belong to any local socket.
+  bool own_relay = false;
+};
+
+/// Why bind_channel() refused (RFC 8656 §11.2).
+enum class ChannelBindResult : std::uint8_t {
+  kOk,
+  kConflict,  ///< the number is bound to another peer or the peer to another number: 400
+  kFull,      ///< max-allocation-channels reached: 508
 };
 
 struct Traffic {
@@ -77,6 +101,9 @@ class Allocation {
   std::uint64_t expires_ms = 0;
   std::uint32_t lifetime_s = 0;
   std::string user;
+  /// The user user-quota counts: for a TURN REST username ("expiry:user") the user, not the
+  /// credential, so minting more credentials does not multiply the quota.
+  std::string quota_user;
   /// How the client reaches the server, set when the allocation is created (metrics).
   ClientTransport transport = ClientTransport::kUdp;
   bool dont_fragment = false;
@@ -85,12 +112,20 @@ class Allocation {
   bool tcp = false;
   std::vector<std::uint32_t> peer_connections;
 
+  /// RFC 8656 §7.2 EVEN-PORT with R: the token of the port+1 this allocation reserved; the
+  /// reservation ends with the allocation if no Allocate claimed it first.
+  std::optional<std::uint64_t> reservation_token;
   /// RFC 8656 §7.2: a retransmitted Allocate gets the same response again.
   stun::TransactionId allocate_tid{};
   std::vector<std::uint8_t> allocate_response;
 
-  std::vector<Permission> permissions;
-  std::vector<ChannelBinding> channels;
+  /// Peer IP -> expiry (ms). Bounded by max-allocation-permissions: a client cannot grow it
+  /// without limit, and the relay path looks a permission up in O(1).
+  std::unordered_map<PeerIpKey, std::uint64_t, PeerIpKeyHash> permissions;
+  /// By number, and the number by peer, both O(1) (ChannelData and peer datagrams look them up
+  /// on every packet). Bounded by max-allocation-channels.
+  std::unordered_map<std::uint16_t, ChannelBinding> channels;
+  std::unordered_map<stun::SocketAddress, std::uint16_t, stun::SocketAddressHash> channel_numbers;
   Traffic traffic;
   /// max-bps, each direction separately (as coturn counts them).
   RateLimiter client_to_peer_limit;
@@ -108,15 +143,17 @@ class Allocation {
   }
 
   bool has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const;
-  /// Installs or refreshes the permission for the peer's IP.
+  /// How many of `peers` have no permission yet (what installing them all would add).
+  std::size_t new_permissions(const std::vector<stun::SocketAddress>& peers) const;
+  /// Installs or refreshes the permission for the peer's IP. The caller checks the cap first.
   void permit(const stun::SocketAddress& peer, std::uint64_t expires_ms);
   const ChannelBinding* channel_by_number(std::uint16_t number, std::uint64_t now_ms) const;
   const ChannelBinding* channel_by_peer(const stun::SocketAddress& peer,
                                         std::uint64_t now_ms) const;
-  /// Returns false when the number is bound to another peer or the peer to another number
-  /// (RFC 8656 §11.2: 400).
-  bool bind_channel(std::uint16_t number, const stun::SocketAddress& peer,
-                    std::uint64_t expires_ms);
+  /// Binds or refreshes (RFC 8656 §11.3) a channel; at most `max_channels` bindings.
+  ChannelBindResult bind_channel(std::uint16_t number, const stun::SocketAddress& peer,
+                                 std::uint64_t expires_ms, bool own_relay,
+                                 std::size_t max_channels);
   /// Drops expired permissions and channels (RFC 8656 §9, §12).
   void expire(std::uint64_t now_ms);
 };

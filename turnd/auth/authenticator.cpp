@@ -62,6 +62,19 @@ AuthOutcome Authenticator::check(const stun::MessageView& req, const stun::Socke
   if (nonces_.check(*nonce, client, now_s) != NonceIssuer::Check::kValid) {
     return fail(Kind::kStale, "stale nonce");
   }
+  // From here on every outcome is about a source that received our nonce at its address.
+  AuthOutcome verified = check_credentials(
+      req, *realm, username ? std::optional<std::string_view>(*username) : std::nullopt,
+      hash ? std::optional<stun::Bytes>(*hash) : std::nullopt, now_s);
+  verified.source_verified = true;
+  return verified;
+}
+
+AuthOutcome Authenticator::check_credentials(const stun::MessageView& req, std::string_view realm,
+                                             std::optional<std::string_view> username,
+                                             std::optional<stun::Bytes> hash,
+                                             std::uint64_t now_s) const {
+  const bool has_mi256 = req.integrity_sha256_offset().has_value();
   const std::shared_ptr<const UserDb> db = users_.load();
   std::string user;
   if (username) {
@@ -69,7 +82,7 @@ AuthOutcome Authenticator::check(const stun::MessageView& req, const stun::Socke
   } else {
     stun::Userhash h;
     std::memcpy(h.data(), hash->data(), h.size());
-    auto found = db->find_by_userhash(h, *realm);
+    auto found = db->find_by_userhash(h, realm);
     if (!found)
       return fail(Kind::kUnauthorized, "unknown userhash");
     user = *found;
@@ -77,11 +90,11 @@ AuthOutcome Authenticator::check(const stun::MessageView& req, const stun::Socke
   const std::uint16_t algorithm = chosen_algorithm(req);
   if (algorithm == 0)
     return fail(Kind::kBadRequest, "PASSWORD-ALGORITHMS mismatch", user);
-  if (*realm != realm_)
+  if (realm != realm_)
     return fail(Kind::kUnauthorized, "wrong realm", user);
   // Several keys when TURN REST secrets rotate (and a stored user of the same name): the
   // request is good when its integrity checks with any of them.
-  const auto candidates = db->candidates(user, *realm, static_cast<std::int64_t>(now_s));
+  const auto candidates = db->candidates(user, realm, static_cast<std::int64_t>(now_s));
   if (candidates.empty())
     return fail(Kind::kUnauthorized, "unknown user", user);
 

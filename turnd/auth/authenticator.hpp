@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/nonce.hpp"
 #include "stun/message_view.hpp"
@@ -26,8 +28,11 @@ struct AuthOutcome {
   std::string user;
   std::array<std::uint8_t, 32> key{};
   std::size_t key_len = 0;
-  bool sha256 = false;      ///< the request used MESSAGE-INTEGRITY-SHA256
-  const char* reason = "";  ///< for the auth-failure log line
+  bool sha256 = false;  ///< the request used MESSAGE-INTEGRITY-SHA256
+  /// The request carried a nonce this server issued to the source's IP: the source saw one of
+  /// our answers there, so it is not spoofed. Only such failures are logged and lead to bans.
+  bool source_verified = false;
+  const char* reason = "";  ///< for the auth-failure log line (a fixed string)
 
   stun::Bytes key_bytes() const { return {key.data(), key_len}; }
 };
@@ -47,6 +52,11 @@ class Authenticator {
   void set_users(std::shared_ptr<const UserDb> users) { users_.store(std::move(users)); }
 
  private:
+  /// The checks after the nonce verified: user, algorithm, realm, integrity.
+  AuthOutcome check_credentials(const stun::MessageView& request, std::string_view realm,
+                                std::optional<std::string_view> username,
+                                std::optional<stun::Bytes> hash, std::uint64_t now_s) const;
+
   std::string realm_;
   const NonceIssuer& nonces_;
   std::atomic<std::shared_ptr<const UserDb>> users_;

@@ -113,6 +113,36 @@ struct Config {
   /// SIGUSR1 drain: exit once no more than this many allocations remain (coturn 4.15).
   unsigned drain_min_allocations = 0;
 
+  // Per-allocation and per-source bounds (turnd's own options; coturn has none of these)
+  /// Peer IPs one allocation may hold permissions for (RFC 8656 §9.2: 508 beyond).
+  unsigned max_allocation_permissions = 128;
+  /// Channels one allocation may bind (RFC 8656 §11.2: 508 beyond).
+  unsigned max_allocation_channels = 128;
+  /// RFC 6062 peer connections (Connect and accepted) one TCP allocation may have at once.
+  unsigned max_tcp_peer_connections = 32;
+  /// TCP/TLS connections and DTLS sessions from one source (IPv4 address or IPv6 /64).
+  unsigned max_connections_per_source = 1000;
+  /// TCP/TLS connections and DTLS sessions in all; 0 = half the open-file limit.
+  unsigned max_connections = 0;
+
+  // Answers to unauthenticated sources (UDP; TCP/TLS/DTLS sources cannot be spoofed)
+  /// coturn 4.14's unauthorized-ratelimit: at most unauthorized_ratelimit_rps error answers a
+  /// second to requests that did not authenticate, per source; the rest are dropped. On by
+  /// default in turnd (off in coturn): a 401 is bigger than the request that caused it.
+  bool unauthorized_ratelimit = true;
+  unsigned unauthorized_ratelimit_rps = 10;
+  /// TURN requests one source may send in one (wall-clock) second before the rest of that
+  /// second's are dropped unread (authenticating each costs an HMAC and a user lookup). 0 = no
+  /// cap.
+  unsigned request_ratelimit_rps = 200;
+
+  // Built-in brute-force ban (fail2ban's semantics and defaults, without fail2ban)
+  bool auth_ban = true;
+  unsigned auth_ban_maxretry = 10;              ///< failures within findtime that ban the source
+  unsigned auth_ban_findtime = 300;             ///< seconds
+  unsigned auth_ban_bantime = 300;              ///< seconds
+  std::vector<AddressRange> auth_ban_ignoreip;  ///< sources never banned
+
   // Peer policy
   std::vector<AddressRange> allowed_peer_ips;
   std::vector<AddressRange> denied_peer_ips;

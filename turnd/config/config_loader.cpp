@@ -282,11 +282,45 @@ std::vector<OptionSpec> general_options() {
   };
 }
 
+/// Bounds on what one allocation, one source and one user can hold, the answers unauthenticated
+/// sources get, and the built-in brute-force ban (README: Security).
+std::vector<OptionSpec> hardening_options() {
+  auto count = [](unsigned Config::*field, unsigned min, unsigned max) {
+    return
+        [field, min, max](Config& c, const ConfigEntry& e) { c.*field = parse_uint(e, min, max); };
+  };
+  return {
+      {"max-allocation-permissions", 0, true, Pass::kMain,
+       count(&Config::max_allocation_permissions, 1, 65535)},
+      {"max-allocation-channels", 0, true, Pass::kMain,
+       count(&Config::max_allocation_channels, 1, 16384)},
+      {"max-tcp-peer-connections", 0, true, Pass::kMain,
+       count(&Config::max_tcp_peer_connections, 1, 65535)},
+      {"max-connections-per-source", 0, true, Pass::kMain,
+       count(&Config::max_connections_per_source, 1, 1u << 24)},
+      {"max-connections", 0, true, Pass::kMain, count(&Config::max_connections, 0, 1u << 24)},
+      {"unauthorized-ratelimit", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.unauthorized_ratelimit = parse_bool(e); }},
+      {"unauthorized-ratelimit-rps", 0, true, Pass::kMain,
+       count(&Config::unauthorized_ratelimit_rps, 1, 1000000)},
+      {"request-ratelimit-rps", 0, true, Pass::kMain,
+       count(&Config::request_ratelimit_rps, 0, 1000000)},
+      {"auth-ban", 0, false, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.auth_ban = parse_bool(e); }},
+      {"auth-ban-maxretry", 0, true, Pass::kMain, count(&Config::auth_ban_maxretry, 1, 100000)},
+      {"auth-ban-findtime", 0, true, Pass::kMain, count(&Config::auth_ban_findtime, 1, 86400)},
+      {"auth-ban-bantime", 0, true, Pass::kMain, count(&Config::auth_ban_bantime, 1, 7 * 86400)},
+      {"auth-ban-ignoreip", 0, true, Pass::kMain,
+       [](Config& c, const ConfigEntry& e) { c.auth_ban_ignoreip.push_back(parse_range(e)); },
+       /*repeatable=*/true},
+  };
+}
+
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = [] {
     std::vector<OptionSpec> all = general_options();
-    for (auto group :
-         {stream_listener_options(), tls_options(), relay_family_options(), metrics_options()}) {
+    for (auto group : {stream_listener_options(), tls_options(), relay_family_options(),
+                       metrics_options(), hardening_options()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

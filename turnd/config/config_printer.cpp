@@ -103,6 +103,20 @@ std::string describe_config(const Config& c) {
     << "\ntotal-quota=" << c.total_quota << "\nmax-bps=" << c.max_bps
     << "\nbps-capacity=" << c.bps_capacity << "\ndrain-min-allocations=" << c.drain_min_allocations
     << '\n';
+  o << "max-allocation-permissions=" << c.max_allocation_permissions
+    << "\nmax-allocation-channels=" << c.max_allocation_channels
+    << "\nmax-tcp-peer-connections=" << c.max_tcp_peer_connections
+    << "\nmax-connections-per-source=" << c.max_connections_per_source
+    << (c.max_connections == 0 ? "\n# max-connections=0: half the open-file limit" : "")
+    << "\nmax-connections=" << c.max_connections
+    << "\nunauthorized-ratelimit=" << on_off(c.unauthorized_ratelimit)
+    << "\nunauthorized-ratelimit-rps=" << c.unauthorized_ratelimit_rps
+    << "\nrequest-ratelimit-rps=" << c.request_ratelimit_rps << "\nauth-ban=" << on_off(c.auth_ban)
+    << "\nauth-ban-maxretry=" << c.auth_ban_maxretry
+    << "\nauth-ban-findtime=" << c.auth_ban_findtime << "\nauth-ban-bantime=" << c.auth_ban_bantime
+    << '\n';
+  for (const auto& r : c.auth_ban_ignoreip)
+    o << "auth-ban-ignoreip=" << range_text(r) << '\n';
   for (const auto& r : c.allowed_peer_ips)
     o << "allowed-peer-ip=" << range_text(r) << '\n';
   for (const auto& r : c.denied_peer_ips)

@@ -289,8 +289,6 @@ const std::vector<std::string_view>& legacy_option_names() {
                                                       "multiplex-peer",
                                                       "multiplex-peer-port",
                                                       "multiplex-peer-max-peers",
-                                                      "unauthorized-ratelimit",
-                                                      "unauthorized-ratelimit-rps",
                                                       "stateless-nonce",
                                                       "stateless-nonce-secret",
                                                       "tcp-proxy-port"};

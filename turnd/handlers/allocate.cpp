@@ -3,6 +3,7 @@
 
 #include "handlers/request.hpp"
 #include "net/udp_socket.hpp"
+#include "userdb/rest_api.hpp"
 #include "util/log.hpp"
 
 namespace turn {
@@ -153,14 +154,19 @@ void handle_allocate(Request& r) {
     send_error(r, 440, "Address Family not Supported");
     return;
   }
-  if (!shared.quota.acquire(r.auth.user)) {
+  // user-quota counts the user a TURN REST credential stands for, not the credential itself.
+  const std::string quota_user =
+      r.config().use_auth_secret
+          ? userdb::rest_real_username(r.auth.user, r.config().rest_api_separator)
+          : r.auth.user;
+  if (!shared.quota.acquire(quota_user)) {
     send_error(r, 486, "Allocation Quota Reached");
     return;
   }
   // bps-capacity: every allocation holds max-bps of the server's bandwidth while it runs.
   const std::uint64_t max_bps = shared.max_bps.load(std::memory_order_relaxed);
   if (!shared.reserve_bandwidth(max_bps, r.config().bps_capacity)) {
-    shared.quota.release(r.auth.user);
+    shared.quota.release(quota_user);
     send_error(r, 508, "Insufficient Capacity");
     return;
   }
@@ -168,13 +174,14 @@ void handle_allocate(Request& r) {
   Allocation* a = tcp ? r.worker.create_tcp_allocation(r.key, *relay_ip)
                       : r.worker.create_allocation(r.key, *relay_ip, port_request(r.msg), token);
   if (a == nullptr) {
-    shared.quota.release(r.auth.user);
+    shared.quota.release(quota_user);
     shared.reserved_bps.fetch_sub(max_bps, std::memory_order_relaxed);
     send_error(r, 508, "Insufficient Capacity");
     return;
   }
   a->reserved_bps = max_bps;
   a->user = r.auth.user;
+  a->quota_user = quota_user;
   auto requested = r.msg.get(stun::attr::kLifetime);
   a->lifetime_s =
       negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);

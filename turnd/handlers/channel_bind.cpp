@@ -21,12 +21,28 @@ void handle_channel_bind(Request& r) {
     return;
   const Config& config = r.config();
   const std::uint64_t now = r.now_ms();
-  // RFC 8656 §11.2: a number bound to another peer, or a peer bound to another number: 400.
-  if (!a->bind_channel(*channel, *peer, now + std::uint64_t{config.channel_lifetime} * 1000)) {
-    send_error(r, 400, "Bad Request");
+  // The binding installs a permission too (§11.2): both must fit before either changes.
+  if (a->permissions.size() + a->new_permissions({peer->address}) >
+      config.max_allocation_permissions) {
+    WorkerStats::add(r.worker.counters().permissions_refused);
+    send_error(r, 508, "Insufficient Capacity");
     return;
   }
-  a->permit(*peer, now + std::uint64_t{config.permission_lifetime} * 1000);
+  switch (a->bind_channel(*channel, peer->address,
+                          now + std::uint64_t{config.channel_lifetime} * 1000, peer->own_relay,
+                          config.max_allocation_channels)) {
+    case ChannelBindResult::kOk:
+      break;
+    case ChannelBindResult::kConflict:
+      // RFC 8656 §11.2: a number bound to another peer, or a peer bound to another number.
+      send_error(r, 400, "Bad Request");
+      return;
+    case ChannelBindResult::kFull:
+      WorkerStats::add(r.worker.counters().channels_refused);
+      send_error(r, 508, "Insufficient Capacity");
+      return;
+  }
+  a->permit(peer->address, now + std::uint64_t{config.permission_lifetime} * 1000);
   Response(r, stun::Class::kSuccess).send();
 }
 

@@ -15,10 +15,16 @@ void handle_create_permission(Request& r) {
     auto peer = accepted_peer(r, *a, ref);
     if (!peer)
       return;
-    peers.push_back(*peer);
+    peers.push_back(peer->address);
   }
   if (peers.empty()) {
     send_error(r, 400, "Bad Request");
+    return;
+  }
+  // RFC 8656 §9.2: a server that cannot install the permissions answers 508.
+  if (a->permissions.size() + a->new_permissions(peers) > r.config().max_allocation_permissions) {
+    WorkerStats::add(r.worker.counters().permissions_refused);
+    send_error(r, 508, "Insufficient Capacity");
     return;
   }
   const std::uint64_t expires = r.now_ms() + std::uint64_t{r.config().permission_lifetime} * 1000;

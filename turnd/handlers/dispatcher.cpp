@@ -17,19 +17,31 @@ bool is_turn_method(stun::Method m) {
          m == stun::Method::kConnect || m == stun::Method::kConnectionBind;
 }
 
-void log_auth_failure(const Request& r, const AuthOutcome& outcome) {
-  // One stable line per failure; conf/fail2ban matches "auth failure from <HOST>".
-  if (!log::enabled(log::Level::kWarning))
-    return;
-  auto realm = r.msg.get(stun::attr::kRealm);
-  // A scanner can trigger this at line rate: bounded, but well above fail2ban's maxretry.
-  static log::RateLimit limit(50);
-  log::write_limited(limit, log::Level::kWarning,
-                     "auth failure from " + r.client().ip_string() + " port " +
-                         std::to_string(r.client().port) + " transport=" +
-                         r.worker.transport_name(r.key) + " user=\"" + log::sanitize(outcome.user) +
-                         "\" realm=\"" + log::sanitize(realm ? *realm : std::string_view{}) +
-                         "\" reason=\"" + outcome.reason + "\"");
+/// A failed authentication of a source that proved it received our nonce (a spoofed source
+/// never gets here, so it can neither get a victim banned nor flood the log): counted toward
+/// the source's ban, and logged as the one stable line conf/fail2ban matches.
+void record_auth_failure(const Request& r, const AuthOutcome& outcome) {
+  WorkerStats::add(r.worker.counters().auth_failures);
+  BanList& bans = r.shared().bans;
+  const BanList::Failure f =
+      bans.record_failure(r.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  if (f.log && log::enabled(log::Level::kWarning)) {
+    auto realm = r.msg.get(stun::attr::kRealm);
+    std::string line =
+        "auth failure from " + r.client().ip_string() + " port " + std::to_string(r.client().port) +
+        " transport=" + r.worker.transport_name(r.key) + " user=\"" + log::sanitize(outcome.user) +
+        "\" realm=\"" + log::sanitize(realm ? *realm : std::string_view{}) + "\" reason=\"" +
+        outcome.reason + "\"";
+    if (f.suppressed != 0)
+      line += " (" + std::to_string(f.suppressed) + " similar lines suppressed)";
+    log::warning(line);
+  }
+  if (f.banned) {
+    const Config& c = r.config();
+    log::warning("auth ban: " + BanList::shown(r.client()) + " banned for " +
+                 std::to_string(c.auth_ban_bantime) + " s after " + std::to_string(f.recent) +
+                 " authentication failures within " + std::to_string(c.auth_ban_findtime) + " s");
+  }
 }
 
 /// RFC 8489 §9.2.4. Returns true when the request may proceed.
@@ -50,16 +62,42 @@ bool authenticate(Request& r) {
       send_challenge(r, 438);
       return false;
     case AuthOutcome::Kind::kBadRequest:
-      WorkerStats::add(r.worker.counters().auth_failures);
-      log_auth_failure(r, r.auth);
+      if (r.auth.source_verified) {
+        record_auth_failure(r, r.auth);
+      } else {
+        // Credentials without a nonce of ours: anyone can send these with a forged source.
+        WorkerStats::add(r.worker.counters().auth_unverified);
+      }
       r.auth = AuthOutcome{};
       send_error(r, 400, "Bad Request");
       return false;
     case AuthOutcome::Kind::kUnauthorized:
-      WorkerStats::add(r.worker.counters().auth_failures);
-      log_auth_failure(r, r.auth);
+      record_auth_failure(r, r.auth);
       send_challenge(r, 401);
       return false;
+  }
+  return false;
+}
+
+/// request-ratelimit-rps: every TURN request costs an HMAC and a user lookup before we know
+/// whether it is genuine, so one source gets only so many a second; the rest are dropped
+/// unread (no answer: an answer would be work and, over UDP, reflection).
+bool within_request_rate(Request& r) {
+  const unsigned rps = r.config().request_ratelimit_rps;
+  if (rps == 0)
+    return true;
+  const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+  const SourceRateTable::Verdict v =
+      r.shared().requests.consume(SourceKey::of(r.client()), rps, now_s);
+  if (v.allowed)
+    return true;
+  WorkerStats::add(r.worker.counters().rate_limited_requests);
+  if (v.first_drop && log::enabled(log::Level::kWarning)) {
+    static log::RateLimit limit(5);
+    log::write_limited(limit, log::Level::kWarning,
+                       "request rate limit exceeded from " + r.client().ip_string() +
+                           ", dropping its requests for this second (request-ratelimit-rps=" +
+                           std::to_string(rps) + ")");
   }
   return false;
 }
@@ -79,7 +117,7 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
                              " transport=" + worker.transport_name(key));
     }
     // secure-stun: Binding needs the same long-term credentials as TURN requests.
-    if (config.secure_stun && !msg.is_classic() && !authenticate(r))
+    if (config.secure_stun && !msg.is_classic() && (!within_request_rate(r) || !authenticate(r)))
       return;
     handle_binding(r);
     return;
@@ -88,7 +126,7 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
     send_error(r, 400, "Bad Request");  // unknown method, or TURN disabled
     return;
   }
-  if (!authenticate(r))
+  if (!within_request_rate(r) || !authenticate(r))
     return;
   if (!msg.unknown_required().empty()) {
     send_unknown_attributes(r);
@@ -122,6 +160,9 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
 
 void on_client_datagram(Worker& worker, const ClientKey& key, stun::Bytes data) {
   WorkerStats& stats = worker.counters();
+  // The built-in ban: a banned source gets no answer at all, on any transport.
+  if (worker.source_banned(key.client))
+    return;
   if (data.empty()) {
     WorkerStats::add(stats.malformed_packets);
     return;

@@ -4,8 +4,8 @@
 
 namespace turn {
 
-std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a,
-                                                 const stun::AttributeRef& ref) {
+std::optional<AcceptedPeer> accepted_peer(Request& r, const Allocation& a,
+                                          const stun::AttributeRef& ref) {
   auto peer = r.msg.decode(stun::attr::kXorPeerAddress, ref);
   if (!peer) {
     send_error(r, 400, "Bad Request");
@@ -16,7 +16,9 @@ std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a
     send_error(r, 443, "Peer Address Family Mismatch");
     return std::nullopt;
   }
-  if (!r.policy().allowed(canonical)) {
+  const PeerDecision decision =
+      r.policy().decide(canonical, a.tcp ? RelayProtocol::kTcp : RelayProtocol::kUdp);
+  if (decision == PeerDecision::kDenied) {
     WorkerStats::add(r.worker.counters().peer_denied);
     if (log::enabled(log::Level::kInfo)) {
       static log::RateLimit limit(20);
@@ -27,7 +29,7 @@ std::optional<stun::SocketAddress> accepted_peer(Request& r, const Allocation& a
     send_error(r, 403, "Forbidden");
     return std::nullopt;
   }
-  return canonical;
+  return AcceptedPeer{canonical, decision == PeerDecision::kOwnRelay};
 }
 
 }  // namespace turn

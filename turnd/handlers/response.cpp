@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <ctime>
 
 #include "handlers/request.hpp"
 #include "handlers/seal.hpp"
@@ -38,7 +39,48 @@ stun::Bytes Response::send() {
   return *bytes;
 }
 
+namespace {
+
+/// unauthorized-ratelimit (coturn 4.14, docs/401-ratelimit.md): an unsigned error answer over
+/// UDP goes to a source nobody verified, and is bigger than the request (a 401 carries REALM,
+/// NONCE, PASSWORD-ALGORITHMS), so a forged source makes turnd a reflector. At most
+/// unauthorized-ratelimit-rps of them a second go to one source; the rest are dropped. Over
+/// TCP/TLS/DTLS the handshake proved the source, and signed answers went to a client that
+/// authenticated: neither is limited.
+bool may_answer_unsigned(Request& request, bool is_401) {
+  if (request.key.connection != 0 || request.auth.key_len != 0)
+    return true;
+  WorkerStats& stats = request.worker.counters();
+  if (is_401)
+    WorkerStats::add(stats.unauthenticated_401_requests);
+  const Config& config = request.config();
+  if (config.unauthorized_ratelimit) {
+    const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+    const SourceRateTable::Verdict v = request.shared().unauthorized_answers.consume(
+        SourceKey::of(request.client()), config.unauthorized_ratelimit_rps, now_s);
+    if (!v.allowed) {
+      WorkerStats::add(is_401 ? stats.unauthenticated_401_dropped
+                              : stats.unauthenticated_errors_dropped);
+      if (v.first_drop && log::enabled(log::Level::kWarning)) {
+        static log::RateLimit limit(5);
+        log::write_limited(limit, log::Level::kWarning,
+                           std::string(is_401 ? "401" : "unauthorized-response") +
+                               " rate-limit exceeded from " + request.client().ip_string() +
+                               ", suppressing responses for this window");
+      }
+      return false;
+    }
+  }
+  if (is_401)
+    WorkerStats::add(stats.unauthenticated_401_responses);
+  return true;
+}
+
+}  // namespace
+
 void send_error(Request& request, std::uint16_t code, std::string_view reason) {
+  if (!may_answer_unsigned(request, code == 401))
+    return;
   WorkerStats::add(request.worker.counters().error_responses);
   if (log::enabled(log::Level::kVerbose)) {
     log::write(log::Level::kVerbose, "error " + std::to_string(code) + " to " +
@@ -51,6 +93,8 @@ void send_error(Request& request, std::uint16_t code, std::string_view reason) {
 }
 
 void send_unknown_attributes(Request& request) {
+  if (!may_answer_unsigned(request, false))
+    return;
   WorkerStats::add(request.worker.counters().error_responses);
   Response r(request, stun::Class::kError);
   r.builder().add(stun::attr::kErrorCode, {420, "Unknown Attribute"});
@@ -59,11 +103,13 @@ void send_unknown_attributes(Request& request) {
 }
 
 void send_challenge(Request& request, std::uint16_t code) {
+  request.auth = AuthOutcome{};  // challenges are never signed
+  if (!may_answer_unsigned(request, code == 401))
+    return;
   WorkerStats::add(request.worker.counters().error_responses);
   SharedState& shared = request.shared();
   const std::string nonce =
       shared.nonces.issue(request.client(), static_cast<std::uint64_t>(::time(nullptr)));
-  request.auth = AuthOutcome{};  // challenges are never signed
   Response r(request, stun::Class::kError);
   r.builder().add(stun::attr::kErrorCode, {code, code == 438 ? "Stale Nonce" : "Unauthorized"});
   r.builder().add(stun::attr::kRealm, request.config().realm);

@@ -21,12 +21,18 @@ void handle_connect(Request& r) {
   auto peer = accepted_peer(r, *a, *peer_ref);  // 400/443/403 sent on failure
   if (!peer)
     return;
-  if (r.worker.has_peer_connection(*a, *peer)) {
+  if (r.worker.has_peer_connection(*a, peer->address)) {
     send_error(r, 446, "Connection Already Exists");
     return;
   }
+  if (a->peer_connections.size() >= r.config().max_tcp_peer_connections) {
+    WorkerStats::add(r.worker.counters().tcp_peer_connections_refused);
+    send_error(r, 508, "Insufficient Capacity");
+    return;
+  }
   const bool fingerprint = r.msg.fingerprint_offset().has_value();
-  if (!r.worker.start_peer_connect(*a, *peer, r.key, r.msg.transaction_id(), r.auth, fingerprint))
+  if (!r.worker.start_peer_connect(*a, peer->address, r.key, r.msg.transaction_id(), r.auth,
+                                   fingerprint))
     send_error(r, 447, "Connection Timeout or Failure");
 }
 

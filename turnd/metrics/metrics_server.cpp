@@ -53,7 +53,9 @@ bool has_coturn_name(std::string_view name) {
   for (std::string_view n :
        {"stun_binding_requests", "stun_binding_errors", "client_to_peer_packets",
         "client_to_peer_bytes", "peer_to_client_packets", "peer_to_client_bytes", "recvmmsg_calls",
-        "recvmmsg_packets", "relay_send_calls", "relay_sent_datagrams", "relay_gso_batches"}) {
+        "recvmmsg_packets", "relay_send_calls", "relay_sent_datagrams", "relay_gso_batches",
+        "unauthenticated_401_requests", "unauthenticated_401_responses",
+        "unauthenticated_401_dropped"}) {
     if (n == name)
       return true;
   }
@@ -169,6 +171,23 @@ std::vector<MetricFamily> collect_metrics(const Server& server, const std::strin
   counter(out, "turn_udp_sendmmsg_gso_datagrams",
           "UDP GSO sends carrying several relayed datagrams (turnd counts sends, not datagrams)",
           t.relay_gso_batches);
+  // coturn 4.14's 401 rate limit (docs/401-ratelimit.md): UDP 401s and the bucket table.
+  counter(out, "turn_unauthenticated_401_requests", "Requests that required a UDP 401 response",
+          t.unauthenticated_401_requests);
+  counter(out, "turn_unauthenticated_401_responses", "UDP 401 responses emitted",
+          t.unauthenticated_401_responses);
+  counter(out, "turn_unauthenticated_401_dropped_responses",
+          "UDP 401 responses suppressed by unauthorized-ratelimit", t.unauthenticated_401_dropped);
+  counter(out, "turn_ratelimit_hash_collisions",
+          "Requests whose source hashed to a bucket another live source held",
+          t.ratelimit_collisions);
+  gauge(out, "turn_ratelimit_occupied_buckets", "Rate-limit buckets holding a live window",
+        t.ratelimit_occupied_buckets);
+  gauge(out, "turn_ratelimit_total_buckets", "Rate-limit table capacity in buckets",
+        SourceRateTable::kBuckets);
+  gauge(out, "turnd_banned_sources", "Sources banned now by the built-in brute-force ban",
+        t.banned_sources);
+  counter(out, "turnd_bans_total", "Bans started by the built-in brute-force ban", t.bans);
   // turnd's other counters, with the help text of util/stats.hpp.
 #define TURND_EXPORT_COUNTER(name, help) \
   if (!has_coturn_name(#name))           \

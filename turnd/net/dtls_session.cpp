@@ -527,6 +527,16 @@ bool DtlsSession::check(int ret) {
 }
 
 bool DtlsSession::receive(stun::Bytes datagram, ByteSink on_message, ByteSink send) {
+  return receive_into(datagram, plaintext_buffer(), /*advance=*/false, on_message, send);
+}
+
+bool DtlsSession::receive_in_place(stun::MutableBytes datagram, ByteSink on_message,
+                                   ByteSink send) {
+  return receive_into(datagram, datagram, /*advance=*/true, on_message, send);
+}
+
+bool DtlsSession::receive_into(stun::Bytes datagram, stun::MutableBytes out, bool advance,
+                               ByteSink on_message, ByteSink send) {
   if (!open())
     return false;
   if (datagram.empty())
@@ -543,17 +553,20 @@ bool DtlsSession::receive(stun::Bytes datagram, ByteSink on_message, ByteSink se
       alive = check(r);
   }
   // Records after the handshake's last one may share its datagram (RFC 6347 §4.1.1): read
-  // until OpenSSL wants the next datagram.
-  auto& buffer = plaintext_buffer();
-  while (alive && handshake_done()) {
+  // until OpenSSL wants the next datagram. The first SSL_read copies the whole datagram in
+  // (bio_read) before it writes any plaintext, so `out` may be the datagram itself.
+  std::size_t used = 0;
+  while (alive && handshake_done() && used < out.size()) {
     ERR_clear_error();
-    const int n = SSL_read(ssl_, buffer.data(), static_cast<int>(buffer.size()));
+    const int n = SSL_read(ssl_, out.data() + used, static_cast<int>(out.size() - used));
     if (n <= 0) {
       alive = check(n);  // WANT_READ: done with this datagram, and still alive
       break;
     }
     io_.flush();  // anything OpenSSL wrote goes out before the caller's answer
-    on_message(stun::Bytes(buffer.data(), static_cast<std::size_t>(n)));
+    on_message(stun::Bytes(out.data() + used, static_cast<std::size_t>(n)));
+    if (advance)
+      used += static_cast<std::size_t>(n);
     alive = open();  // on_message may have closed the session
   }
   io_.in_ready = false;

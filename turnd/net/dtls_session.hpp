@@ -189,6 +189,11 @@ class DtlsSession {
   /// on_message's bytes live in a per-thread buffer, valid during the call; on_message may call
   /// send() or close() on this or another session, but not receive().
   bool receive(stun::Bytes datagram, ByteSink on_message, ByteSink send);
+  /// The same, but each record's plaintext is written over the datagram itself (OpenSSL has
+  /// copied the datagram in before it decrypts, and a record's plaintext is shorter than the
+  /// record), so the messages stay valid as long as the datagram's memory does: a worker can
+  /// queue relayed payloads from them and send the batch later, as for plain UDP.
+  bool receive_in_place(stun::MutableBytes datagram, ByteSink on_message, ByteSink send);
 
   /// Encrypts `plaintext` (a STUN message or a ChannelData frame) as one record and hands the
   /// datagram to `send`. Returns false when nothing was sent: the handshake is not done, the
@@ -223,6 +228,10 @@ class DtlsSession {
                                                   const stun::SocketAddress&, stun::Bytes,
                                                   std::uint64_t, ByteSink, DtlsAccept&);
   DtlsSession(const stun::SocketAddress& peer, std::uint64_t now_ms);
+  /// receive() with the plaintext written to `out`: from its start each time (`advance` false),
+  /// or one record after the other (`advance` true, for receive_in_place).
+  bool receive_into(stun::Bytes datagram, stun::MutableBytes out, bool advance, ByteSink on_message,
+                    ByteSink send);
   /// Records OpenSSL's error for `ret` and moves to kFailed or kClosed; false when it is fatal.
   bool check(int ret);
   void fail();

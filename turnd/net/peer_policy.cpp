@@ -29,43 +29,87 @@ bool in_any(const std::vector<AddressRange>& ranges, const stun::SocketAddress& 
                      [&](const AddressRange& r) { return r.contains(ip); });
 }
 
+bool is_wildcard(const stun::SocketAddress& ip) {
+  return std::all_of(ip.ip.begin(), ip.ip.begin() + static_cast<std::ptrdiff_t>(ip.ip_size()),
+                     [](std::uint8_t b) { return b == 0; });
+}
+
 }  // namespace
 
-PeerPolicy::PeerPolicy(const Config& config, std::vector<stun::SocketAddress> own_relays,
-                       std::vector<stun::SocketAddress> own_listeners)
+PeerPolicy::PeerPolicy(const Config& config, OwnAddresses own, const LiveRelays* live)
     : allowed_(config.allowed_peer_ips),
       denied_(config.denied_peer_ips),
       builtin_denied_(builtin_denied()),
       loopback_{range("127.0.0.0/8"), range("::1/128")},
       allow_loopback_(config.allow_loopback_peers),
-      min_relay_port_(config.min_port),
-      max_relay_port_(config.max_port),
-      own_relays_(std::move(own_relays)),
-      own_listeners_(std::move(own_listeners)) {}
+      own_(std::move(own)),
+      live_(live) {
+  for (auto& ip : own_.host_ips)
+    ip = ip.unmapped();
+  std::erase_if(own_.host_ips, is_wildcard);
+}
 
-bool PeerPolicy::allowed(const stun::SocketAddress& raw_peer) const {
+bool PeerPolicy::is_own_ip(const stun::SocketAddress& ip) const {
+  if (in_any(loopback_, ip))
+    return true;
+  for (const auto& h : own_.host_ips) {
+    if (h.same_ip(ip))
+      return true;
+  }
+  for (const auto& e : own_.external) {
+    if (e.public_ip.unmapped().same_ip(ip))
+      return true;
+  }
+  return false;
+}
+
+bool PeerPolicy::is_live_relay(const stun::SocketAddress& peer, RelayProtocol protocol) const {
+  if (live_ == nullptr)
+    return false;
+  for (const auto& e : own_.external) {
+    if (!e.public_ip.unmapped().same_ip(peer))
+      continue;
+    // PUBLIC/PRIVATE names the relay IP behind it; a bare PUBLIC stands for every relay of its
+    // family (SharedState::advertised).
+    if (e.private_ip)
+      return live_->is_live(*e.private_ip, peer.port, protocol);
+    return live_->is_live_of_family(peer.port, protocol, peer.family);
+  }
+  return live_->is_live(peer, peer.port, protocol);
+}
+
+PeerDecision PeerPolicy::decide(const stun::SocketAddress& raw_peer, RelayProtocol protocol) const {
   // Canonicalise first: ::ffff:127.0.0.1 and ::127.0.0.1 are 127.0.0.1 (CVE-2026-27624).
   const stun::SocketAddress peer = raw_peer.unmapped();
-  for (const auto& l : own_listeners_) {
-    if (l.port == peer.port && (l.same_ip(peer) || l.unmapped().same_ip(peer)))
-      return false;
-  }
-  // Another allocation's relay address (ours, or our external alias) is always reachable, so two
-  // clients of this server can talk; only relay ports count, or listening on 127.0.0.1 would
-  // open every loopback service.
-  if (peer.port >= min_relay_port_ && peer.port <= max_relay_port_) {
-    for (const auto& own : own_relays_) {
-      if (own.same_ip(peer))
-        return true;
+  // 0.0.0.0 and :: reach the host itself (CVE-2020-26262), whatever else is configured.
+  if (is_wildcard(peer))
+    return PeerDecision::kDenied;
+  if (is_own_ip(peer)) {
+    // This host's own addresses reach its own services: its listeners and metrics never, a
+    // relay port only while it is a live allocation of ours (two clients of this server talk
+    // through it), anything else only when the operator opened it on purpose: loopback with
+    // allow-loopback-peers, another address by naming exactly it in allowed-peer-ip (a range
+    // opened for the LAN must not open the relay host's own ssh).
+    if (std::find(own_.service_ports.begin(), own_.service_ports.end(), peer.port) !=
+        own_.service_ports.end()) {
+      return PeerDecision::kDenied;
     }
+    if (is_live_relay(peer, protocol))
+      return PeerDecision::kOwnRelay;
+    const bool named = std::any_of(allowed_.begin(), allowed_.end(), [&](const AddressRange& r) {
+      return r.first.same_ip(peer) && r.last.same_ip(peer);
+    });
+    if (named)
+      return PeerDecision::kAllowed;
+    return in_any(loopback_, peer) && allow_loopback_ && !in_any(denied_, peer)
+               ? PeerDecision::kAllowed
+               : PeerDecision::kDenied;
   }
   if (in_any(allowed_, peer))
-    return true;  // coturn: allowed-peer-ip wins over denied-peer-ip
-  if (in_any(denied_, peer))
-    return false;
-  if (in_any(loopback_, peer))
-    return allow_loopback_;
-  return !in_any(builtin_denied_, peer);
+    return PeerDecision::kAllowed;  // coturn: allowed-peer-ip wins over denied-peer-ip
+  if (in_any(denied_, peer) || in_any(builtin_denied_, peer))
+    return PeerDecision::kDenied;
+  return PeerDecision::kAllowed;
 }
 
 std::vector<std::string> PeerPolicy::describe() const {
@@ -79,12 +123,18 @@ std::vector<std::string> PeerPolicy::describe() const {
   lines.push_back(std::string(allow_loopback_ ? "allow" : "deny") + " loopback");
   lines.push_back("deny " + std::to_string(builtin_denied_.size()) +
                   " special-purpose/private/multicast ranges (RFC 6890)");
-  for (const auto& own : own_relays_) {
-    lines.push_back("allow own relay " + own.ip_string() + " ports " +
-                    std::to_string(min_relay_port_) + "-" + std::to_string(max_relay_port_));
-  }
-  for (const auto& l : own_listeners_)
-    lines.push_back("deny own listener " + l.to_string());
+  std::string own = "this host (";
+  for (std::size_t i = 0; i < own_.host_ips.size(); ++i)
+    own += (i == 0 ? "" : " ") + own_.host_ips[i].ip_string();
+  for (const auto& e : own_.external)
+    own += " " + e.public_ip.ip_string();
+  own += "): only live relay allocations of this server";
+  std::string ports;
+  for (auto p : own_.service_ports)
+    ports += (ports.empty() ? "" : ",") + std::to_string(p);
+  if (!ports.empty())
+    own += ", never ports " + ports;
+  lines.push_back(own);
   return lines;
 }
 

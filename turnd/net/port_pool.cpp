@@ -3,45 +3,59 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <stdexcept>
+
 namespace turn {
 namespace {
 
 std::uint64_t random_u64() {
   std::uint64_t v = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v)) != 1) {
-    v = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
-  }
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v)) != 1)
+    throw std::runtime_error("the OS random number generator failed");
   return v;
+}
+
+/// Uniform in [0, n) from the CSPRNG, without modulo bias (rejection of the top partial range).
+std::size_t random_below(std::size_t n) {
+  const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % n);
+  std::uint64_t v = 0;
+  do {
+    v = random_u64();
+  } while (v >= limit);
+  return static_cast<std::size_t>(v % n);
 }
 
 }  // namespace
 
 PortPool::PortPool(std::uint16_t min_port, std::uint16_t max_port)
-    : min_(min_port), max_(max_port), position_(65536, -1), rng_(random_u64()) {
+    : live(min_port, max_port),
+      min_(min_port),
+      max_(max_port),
+      position_(max_port >= min_port ? max_port - min_port + 1u : 0u, -1) {
   for (std::uint32_t p = min_port; p <= max_port; ++p) {
-    position_[p] = static_cast<std::int32_t>(free_.size());
+    position_[p - min_port] = static_cast<std::int32_t>(free_.size());
     free_.push_back(static_cast<std::uint16_t>(p));
   }
 }
 
 void PortPool::remove_locked(std::uint16_t port) {
-  const std::int32_t at = position_[port];
+  const std::int32_t at = position_[port - min_];
   const std::uint16_t last = free_.back();
   free_[static_cast<std::size_t>(at)] = last;
-  position_[last] = at;
+  position_[last - min_] = at;
   free_.pop_back();
-  position_[port] = -1;
+  position_[port - min_] = -1;
 }
 
 bool PortPool::is_free_locked(std::uint16_t port) const {
-  return position_[port] >= 0;
+  return position_[port - min_] >= 0;
 }
 
 std::optional<std::uint16_t> PortPool::take() {
   std::lock_guard lock(mu_);
   if (free_.empty())
     return std::nullopt;
-  const auto port = free_[std::uniform_int_distribution<std::size_t>(0, free_.size() - 1)(rng_)];
+  const auto port = free_[random_below(free_.size())];
   remove_locked(port);
   return port;
 }
@@ -54,9 +68,8 @@ std::optional<std::uint16_t> PortPool::take_even(bool reserve_next) {
   };
   if (free_.empty())
     return std::nullopt;
-  std::uniform_int_distribution<std::size_t> pick(0, free_.size() - 1);
   for (int i = 0; i < 32; ++i) {
-    const auto p = free_[pick(rng_)];
+    const auto p = free_[random_below(free_.size())];
     if (fits(p)) {
       remove_locked(p);
       if (reserve_next)
@@ -64,7 +77,7 @@ std::optional<std::uint16_t> PortPool::take_even(bool reserve_next) {
       return p;
     }
   }
-  const std::size_t start = pick(rng_);
+  const std::size_t start = random_below(free_.size());
   for (std::size_t i = 0; i < free_.size(); ++i) {
     const auto p = free_[(start + i) % free_.size()];
     if (fits(p)) {
@@ -81,7 +94,7 @@ void PortPool::put(std::uint16_t port) {
   std::lock_guard lock(mu_);
   if (port < min_ || port > max_ || is_free_locked(port))
     return;
-  position_[port] = static_cast<std::int32_t>(free_.size());
+  position_[port - min_] = static_cast<std::int32_t>(free_.size());
   free_.push_back(port);
 }
 
@@ -134,6 +147,30 @@ void PortPool::expire_reservations(std::uint64_t now_s) {
   }
   for (auto p : freed)
     put(p);
+}
+
+}  // namespace turn
+
+namespace turn {
+
+void PortPool::cancel_reservation(std::uint64_t token) {
+  std::optional<std::uint16_t> freed;
+  {
+    std::lock_guard lock(mu_);
+    auto it = reservations_.find(token);
+    if (it == reservations_.end())
+      return;
+    freed = it->second.port;
+    if (it->second.fd >= 0)
+      ::close(it->second.fd);
+    reservations_.erase(it);
+  }
+  put(*freed);
+}
+
+std::size_t PortPool::reservations() const {
+  std::lock_guard lock(mu_);
+  return reservations_.size();
 }
 
 }  // namespace turn

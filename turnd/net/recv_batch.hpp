@@ -56,9 +56,9 @@ class RecvBatch {
   std::array<mmsghdr, kSlots> msgs_{};
   std::array<iovec, kSlots> iov_{};
   std::array<SourceAddress, kSlots> addrs_{};
-  std::array<Slot, kSlots> slots_{};
-  std::size_t base_ = 0;  ///< first slot of the latest batch
-  std::size_t next_ = 0;  ///< first unused slot
+  std::array<Slot, kSlots> slots_;  ///< not zeroed: only bytes recvmmsg wrote are ever read
+  std::size_t base_ = 0;            ///< first slot of the latest batch
+  std::size_t next_ = 0;            ///< first unused slot
 };
 
 }  // namespace turn

@@ -57,6 +57,13 @@ void on_client_channel_data(Worker& w, const ClientKey& key, stun::Bytes data) {
     drop_no_permission(w);
     return;
   }
+  // A channel to one of our own relays is only safe while that relay lives: once its
+  // allocation ends, the port may belong to any socket of this host.
+  if (channel->own_relay &&
+      !w.settings().policy.still_own_relay(channel->peer, RelayProtocol::kUdp)) {
+    WorkerStats::add(w.counters().peer_denied);
+    return;
+  }
   if (!within_budget(w, a->client_to_peer_limit, cd->payload.size()))
     return;
   w.relay_to_peer(*a, channel->peer, cd->payload);
@@ -80,9 +87,9 @@ void on_send_indication(Worker& w, const ClientKey& key, const stun::MessageView
     drop_no_permission(w);
     return;
   }
-  // Permissions are per IP, but the policy can depend on the port (turnd's own relay addresses
-  // are reachable on relay ports only, its listeners never): a permission installed for one
-  // port of an IP must not open the IP's other ports (CVE-2020-26262 class).
+  // Permissions are per IP, but the policy depends on the port on this host's own addresses
+  // (live relays only, listeners never): a permission installed for one port of an IP must not
+  // open the IP's other ports (CVE-2020-26262 class), nor a relay port after its allocation.
   if (!w.settings().policy.allowed(target)) {
     WorkerStats::add(w.counters().peer_denied);
     return;

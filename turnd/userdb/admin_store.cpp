@@ -322,6 +322,21 @@ bool is_secure_username(std::string_view name) {
   return !(s.find("union") != std::string::npos && s.find("select") != std::string::npos);
 }
 
+std::optional<std::string> unstorable_username(std::string_view name) {
+  if (name.empty())
+    return std::string("it is empty");
+  if (name.front() == '#')
+    return std::string("it starts with '#' (a comment in a flat user file)");
+  if (name.find(':') != std::string_view::npos)
+    return std::string("it contains ':' (the separator of a flat user file's lines)");
+  for (char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F)
+      return std::string("it contains a control character");
+  }
+  return std::nullopt;
+}
+
 std::string canonic_origin(std::string_view origin) {
   const auto colon = origin.find("://");
   if (colon == std::string_view::npos || colon == 0)

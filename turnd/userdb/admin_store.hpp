@@ -75,6 +75,12 @@ bool check_encrypted_password(std::string_view password, std::string_view encryp
 /// and "select" (case-insensitive).
 bool is_secure_username(std::string_view name);
 
+/// Why `name` (after SASLprep) cannot be stored as a user, or nullopt when it can. A flat user
+/// file is "name:key" lines with '#' comments, so a ':' (another user's line after it), a
+/// leading '#' (the user vanishes as a comment) or a control character (a line break) would let
+/// a name forge or hide other users' entries; empty names match nothing.
+std::optional<std::string> unstorable_username(std::string_view name);
+
 /// coturn's get_canonic_origin(): "scheme://host:port" in lowercase, the scheme's default port
 /// added; the input unchanged when it is no such URI.
 std::string canonic_origin(std::string_view origin);

@@ -13,42 +13,55 @@
 
 namespace turn {
 
-#define TURND_WORKER_COUNTERS(X)                                                               \
-  X(stun_binding_requests, "STUN Binding requests answered")                                   \
-  X(stun_binding_errors, "STUN Binding requests answered with an error")                       \
-  X(allocations_created, "allocations created")                                                \
-  X(allocations_deleted, "allocations deleted by Refresh with LIFETIME 0")                     \
-  X(allocations_expired, "allocations that timed out")                                         \
-  X(auth_failures, "requests refused for bad or missing credentials")                          \
-  X(error_responses, "error responses sent")                                                   \
-  X(malformed_packets, "datagrams dropped as malformed")                                       \
-  X(unknown_packets, "datagrams dropped because their first byte is not STUN/ChannelData")     \
-  X(no_allocation_packets, "ChannelData/Send with no allocation on this 5-tuple")              \
-  X(no_permission_packets, "relayed packets dropped for lack of a permission or channel")      \
-  X(peer_denied, "peers refused by the peer policy (403)")                                     \
-  X(truncated_packets, "datagrams larger than the receive buffer")                             \
-  X(bandwidth_dropped_packets, "relayed packets dropped by max-bps")                           \
-  X(send_errors, "response sendmsg failures (EAGAIN included)")                                \
-  X(relay_send_calls, "sendmmsg/sendmsg calls carrying relayed datagrams")                     \
-  X(relay_sent_datagrams, "relayed datagrams handed to the kernel")                            \
-  X(relay_gso_batches, "UDP GSO sends carrying several relayed datagrams")                     \
-  X(relay_send_errors, "relayed datagrams the kernel refused (EAGAIN included)")               \
-  X(recvmmsg_calls, "recvmmsg calls")                                                          \
-  X(recvmmsg_packets, "datagrams returned by recvmmsg")                                        \
-  X(client_to_peer_packets, "packets relayed client -> peer")                                  \
-  X(client_to_peer_bytes, "payload bytes relayed client -> peer")                              \
-  X(peer_to_client_packets, "packets relayed peer -> client")                                  \
-  X(peer_to_client_bytes, "payload bytes relayed peer -> client")                              \
-  X(stream_connections, "TCP/TLS client connections accepted")                                 \
-  X(stream_frames, "STUN/ChannelData frames received over TCP/TLS")                            \
-  X(tls_handshakes, "TLS handshakes completed")                                                \
-  X(tls_failures, "TLS connections closed by a failed handshake or a bad record")              \
-  X(stream_timeouts, "TCP/TLS connections closed for not completing a message in time")        \
-  X(stream_idle_closed, "TCP/TLS connections without an allocation closed when idle")          \
-  X(stream_frame_errors, "TCP/TLS connections closed for bytes that are not STUN/ChannelData") \
-  X(stream_dropped_messages, "messages dropped because a client's output buffer was full")     \
-  X(accept_errors, "accept() failures other than nothing pending")                             \
-  X(dtls_sessions, "DTLS sessions created (after a valid cookie)")
+#define TURND_WORKER_COUNTERS(X)                                                                   \
+  X(stun_binding_requests, "STUN Binding requests answered")                                       \
+  X(stun_binding_errors, "STUN Binding requests answered with an error")                           \
+  X(allocations_created, "allocations created")                                                    \
+  X(allocations_deleted, "allocations deleted by Refresh with LIFETIME 0")                         \
+  X(allocations_expired, "allocations that timed out")                                             \
+  X(auth_failures, "requests refused for bad or missing credentials")                              \
+  X(error_responses, "error responses sent")                                                       \
+  X(malformed_packets, "datagrams dropped as malformed")                                           \
+  X(unknown_packets, "datagrams dropped because their first byte is not STUN/ChannelData")         \
+  X(no_allocation_packets, "ChannelData/Send with no allocation on this 5-tuple")                  \
+  X(no_permission_packets, "relayed packets dropped for lack of a permission or channel")          \
+  X(peer_denied, "peers refused by the peer policy (403)")                                         \
+  X(truncated_packets, "datagrams larger than the receive buffer")                                 \
+  X(bandwidth_dropped_packets, "relayed packets dropped by max-bps")                               \
+  X(send_errors, "response sendmsg failures (EAGAIN included)")                                    \
+  X(relay_send_calls, "sendmmsg/sendmsg calls carrying relayed datagrams")                         \
+  X(relay_sent_datagrams, "relayed datagrams handed to the kernel")                                \
+  X(relay_gso_batches, "UDP GSO sends carrying several relayed datagrams")                         \
+  X(relay_send_errors, "relayed datagrams the kernel refused (EAGAIN included)")                   \
+  X(recvmmsg_calls, "recvmmsg calls")                                                              \
+  X(recvmmsg_packets, "datagrams returned by recvmmsg")                                            \
+  X(client_to_peer_packets, "packets relayed client -> peer")                                      \
+  X(client_to_peer_bytes, "payload bytes relayed client -> peer")                                  \
+  X(peer_to_client_packets, "packets relayed peer -> client")                                      \
+  X(peer_to_client_bytes, "payload bytes relayed peer -> client")                                  \
+  X(stream_connections, "TCP/TLS client connections accepted")                                     \
+  X(stream_frames, "STUN/ChannelData frames received over TCP/TLS")                                \
+  X(tls_handshakes, "TLS handshakes completed")                                                    \
+  X(tls_failures, "TLS connections closed by a failed handshake or a bad record")                  \
+  X(stream_timeouts, "TCP/TLS connections closed for not completing a message in time")            \
+  X(stream_idle_closed, "TCP/TLS connections without an allocation closed when idle")              \
+  X(stream_frame_errors, "TCP/TLS connections closed for bytes that are not STUN/ChannelData")     \
+  X(stream_dropped_messages, "messages dropped because a client's output buffer was full")         \
+  X(accept_errors, "accept() failures other than nothing pending")                                 \
+  X(dtls_sessions, "DTLS sessions created (after a valid cookie)")                                 \
+  X(auth_unverified, "requests with credentials but no nonce issued to their source (unlogged)")   \
+  X(banned_packets, "datagrams and frames dropped because their source is banned")                 \
+  X(unauthenticated_401_requests, "UDP requests that needed a 401 answer")                         \
+  X(unauthenticated_401_responses, "UDP 401 answers sent")                                         \
+  X(unauthenticated_401_dropped, "UDP 401 answers dropped by unauthorized-ratelimit")              \
+  X(unauthenticated_errors_dropped,                                                                \
+    "other unsigned UDP error answers dropped by unauthorized-ratelimit")                          \
+  X(rate_limited_requests, "requests dropped unread by request-ratelimit-rps")                     \
+  X(permissions_refused, "CreatePermission/ChannelBind refused by max-allocation-permissions")     \
+  X(channels_refused, "ChannelBind refused by max-allocation-channels")                            \
+  X(tcp_peer_connections_refused, "RFC 6062 peer connections refused by max-tcp-peer-connections") \
+  X(connections_refused, "TCP/TLS connections and DTLS sessions refused by max-connections*")      \
+  X(accept_backoffs, "pauses of a TCP listener after accept() ran out of file descriptors")
 
 /// How an allocation's client reaches the server (Prometheus turn_total_allocations{type}).
 enum class ClientTransport : std::uint8_t { kUdp, kTcp, kTls, kDtls };

@@ -13,7 +13,10 @@
 namespace turn {
 
 struct Settings {
-  Settings(Config c, const std::vector<stun::SocketAddress>& listeners, TlsContextPtr tls = {});
+  /// `listeners`: every bound listener address (their ports are never peers); `live`: the
+  /// server's live relay ports, which must outlive the settings.
+  Settings(Config c, const std::vector<stun::SocketAddress>& listeners, const LiveRelays* live,
+           TlsContextPtr tls = {});
 
   Config config;
   PeerPolicy policy;

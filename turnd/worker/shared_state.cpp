@@ -8,6 +8,7 @@ SharedState::SharedState(const Config& startup, std::shared_ptr<const UserDb> us
       nonces(startup.stale_nonce),
       auth(startup.realm, nonces, std::move(users)),
       quota(startup.user_quota, startup.total_quota),
+      bans(BanPolicy::from(startup)),
       listener_addresses(std::move(listeners)) {}
 
 std::optional<stun::SocketAddress> SharedState::relay_ip_for(

@@ -10,6 +10,9 @@
 #include "auth/authenticator.hpp"
 #include "auth/nonce.hpp"
 #include "config/config.hpp"
+#include "guard/ban_list.hpp"
+#include "guard/connection_limiter.hpp"
+#include "guard/source_rate_table.hpp"
 #include "net/peer_policy.hpp"
 #include "net/port_pool.hpp"
 
@@ -25,6 +28,14 @@ struct SharedState {
   NonceIssuer nonces;
   Authenticator auth;
   QuotaTracker quota;
+  /// The built-in brute-force ban and the per-source auth-failure line limit.
+  BanList bans;
+  /// unauthorized-ratelimit: error answers to unauthenticated UDP requests, per source.
+  SourceRateTable unauthorized_answers;
+  /// request-ratelimit-rps: TURN requests per source before authentication.
+  SourceRateTable requests;
+  /// max-connections-per-source / max-connections.
+  ConnectionLimiter connections;
   std::vector<stun::SocketAddress> listener_addresses;
   /// The effective max-bps: the realm option from the user db, else the configuration's.
   /// Read when an allocation is created; written by the control thread.

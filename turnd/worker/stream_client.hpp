@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "alloc/allocation.hpp"
+#include "guard/connection_limiter.hpp"
 #include "net/stream_connection.hpp"
 #include "util/stats.hpp"
 
@@ -37,6 +38,8 @@ struct StreamClient {
   /// RFC 6062 data connection: once ConnectionBind succeeded the stream carries raw bytes to
   /// and from this peer connection, no more STUN.
   struct PeerConnection* peer = nullptr;
+  /// This connection's count in max-connections(-per-source), released when it is freed.
+  ConnectionLimiter::Slot slot;
 
   ClientTransport transport() const {
     return conn.is_tls() ? ClientTransport::kTls : ClientTransport::kTcp;

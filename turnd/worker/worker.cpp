@@ -69,17 +69,32 @@ void Worker::add_listener(int fd, const stun::SocketAddress& local) {
   l->worker = this;
   uv_poll_init(loop_.get(), &l->poll, fd);
   l->poll.data = l.get();
+  uv_timer_init(loop_.get(), &l->backoff);
+  l->backoff.data = l.get();
   listeners_.push_back(std::move(l));
 }
 
 void Worker::start() {
+  start_inline();
+  thread_ = std::thread([this] { uv_run(loop_.get(), UV_RUN_DEFAULT); });
+}
+
+void Worker::start_inline() {
   for (auto& l : listeners_) {
     uv_poll_start(&l->poll, UV_READABLE,
                   l->stream ? &Worker::on_stream_listener_readable : &Worker::on_listener_readable);
   }
   uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs);
   uv_check_start(&flush_check_, &Worker::on_loop_check);
-  thread_ = std::thread([this] { uv_run(loop_.get(), UV_RUN_DEFAULT); });
+}
+
+void Worker::run_inline() {
+  uv_run(loop_.get(), UV_RUN_NOWAIT);
+}
+
+void Worker::stop_inline() {
+  close_all();
+  uv_run(loop_.get(), UV_RUN_DEFAULT);  // returns once every handle's close callback ran
 }
 
 void Worker::request_stop() {
@@ -123,8 +138,10 @@ void Worker::close_all() {
     close_stream(*streams_.begin()->second, "shutdown");
   while (!dtls_clients_.empty())
     close_dtls(*dtls_clients_.begin()->second, "shutdown");
-  for (auto& l : listeners_)
+  for (auto& l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->backoff), nullptr);
+  }
   flush_relayed();
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
@@ -175,11 +192,20 @@ void Worker::drain(int fd, OnDatagram&& on_datagram) {
   }
 }
 
+bool Worker::source_banned(const stun::SocketAddress& source) {
+  if (!bans_.banned(shared_.bans, source, static_cast<std::uint64_t>(::time(nullptr))))
+    return false;
+  WorkerStats::add(stats_.banned_packets);
+  return true;
+}
+
 void Worker::drain_listener(Listener& l) {
   drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::MutableBytes data) {
     // RFC 7983: first bytes 20-63 are DTLS records; STUN and ChannelData never start so.
     if (!data.empty() && data[0] >= 20 && data[0] <= 63 && settings_->tls &&
         settings_->tls->dtls() != nullptr) {
+      if (source_banned(from))
+        return true;  // not even a HelloVerifyRequest
       on_dtls_datagram(l, from, data);
     } else {
       on_client_datagram(*this, ClientKey{from, l.index}, data);
@@ -323,6 +349,8 @@ Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAd
   a->relay = bound.address;
   a->advertised = SharedState::advertised(config(), a->relay);
   a->handle = watch_relay(fd, port, a.get());
+  a->reservation_token = token;
+  shared_.ports.live.add(a->relay, RelayProtocol::kUdp);
   return register_allocation(std::move(a));
 }
 
@@ -357,11 +385,15 @@ bool Worker::add_second_relay(Allocation& a, const stun::SocketAddress& relay_ip
     return false;
   a.second = watch_relay(bound.fd, bound.address.port, &a);
   a.second_relay = bound.address;
+  shared_.ports.live.add(bound.address, RelayProtocol::kUdp);
   a.second_advertised = SharedState::advertised(config(), bound.address);
   return true;
 }
 
 void Worker::close_relay(RelayHandle* h) {
+  // From here on the port is no peer any more, even before the socket is closed and the port
+  // returned to the pool (free_relay_handle).
+  shared_.ports.live.remove(h->port);
   h->allocation = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), free_relay_handle);
 }
@@ -384,8 +416,10 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
                                 a.traffic.peer_packets, a.traffic.peer_bytes});
   }
   WorkerStats::sub(stats_.active_allocations_by_transport[static_cast<std::size_t>(a.transport)]);
-  shared_.quota.release(a.user);
+  shared_.quota.release(a.quota_user);
   shared_.reserved_bps.fetch_sub(a.reserved_bps, std::memory_order_relaxed);
+  if (a.reservation_token)
+    shared_.ports.cancel_reservation(*a.reservation_token);
   // RFC 6062: the peer connections (and their data connections) end with the allocation.
   while (!a.peer_connections.empty()) {
     auto it = peers_.find(a.peer_connections.back());

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "alloc/allocation.hpp"
+#include "guard/ban_list.hpp"
+#include "guard/connection_limiter.hpp"
 #include "net/dtls_session.hpp"
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
@@ -30,6 +32,9 @@ class Worker;
 
 struct Listener {
   uv_poll_t poll{};
+  /// A TCP listener that ran out of file descriptors pauses on this timer instead of being
+  /// woken again at once for the connection still waiting in its backlog (a 100% CPU spin).
+  uv_timer_t backoff{};
   int fd = -1;
   bool stream = false;  ///< a TCP listener (TCP and TLS clients); else UDP
   std::uint32_t index = 0;
@@ -42,6 +47,7 @@ struct DtlsClient {
   std::unique_ptr<DtlsSession> session;
   ClientKey key;  ///< with this client's connection id
   std::uint64_t last_activity_ms = 0;
+  ConnectionLimiter::Slot slot;  ///< max-connections(-per-source)
 };
 
 /// An RFC 6062 data connection on its way to the worker that owns its peer connection.
@@ -52,6 +58,7 @@ struct DataHandoff {
   stun::TransactionId tid{};
   AuthOutcome auth;
   bool fingerprint = false;
+  ConnectionLimiter::Slot slot;  ///< the connection's count moves with it
 };
 
 /// How the relay port is chosen (RFC 8656 §7.2).
@@ -76,6 +83,12 @@ class Worker {
   void start();
   /// Thread-safe: asks the loop to close everything and return.
   void request_stop();
+  /// Instead of start(): the caller's thread drives the loop, one non-blocking iteration per
+  /// run_inline(), and stop_inline() closes everything (the worker fuzzer, fuzz/fuzz_worker.cpp,
+  /// runs a worker this way, deterministically, without a thread of its own).
+  void start_inline();
+  void run_inline();
+  void stop_inline();
   /// Thread-safe: the loop switches to `settings` at its next iteration (SIGHUP reload).
   /// Existing allocations keep running; new lifetimes, policy and limits apply to new requests.
   void post_settings(SettingsPtr settings);
@@ -148,10 +161,16 @@ class Worker {
   }
   /// A buffer for building one response; valid until the next call.
   stun::MutableBytes tx_buffer() { return tx_; }
+  /// True (and counted) when `source` is banned by the built-in brute-force ban: its datagrams,
+  /// frames and connections get no answer.
+  bool source_banned(const stun::SocketAddress& source);
 
  private:
   static void on_listener_readable(uv_poll_t* handle, int status, int events);
   static void on_stream_listener_readable(uv_poll_t* handle, int status, int events);
+  static void on_accept_backoff_over(uv_timer_t* handle);
+  /// accept() failed for want of file descriptors: stop polling `l` for a while.
+  void back_off_accepting(Listener& l);
   static void on_stream_event(uv_poll_t* handle, int status, int events);
   // TCP/TLS clients (worker_streams.cpp).
   void accept_streams(Listener& l);
@@ -165,8 +184,11 @@ class Worker {
   void send_over_connection(const ClientKey& key, stun::Bytes message);
   void queue_to_stream(StreamClient& s, stun::Bytes message);
   std::uint32_t new_connection_id();
+  /// RFC 6062 CONNECTION-ID (§6.2.1): this worker's index in the top byte, the rest from the
+  /// CSPRNG, so a client cannot guess another's id from its own.
+  std::uint32_t new_peer_connection_id();
   // DTLS clients on the UDP listeners (worker_dtls.cpp).
-  void on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::Bytes data);
+  void on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::MutableBytes data);
   void send_dtls(DtlsClient& c, stun::Bytes plaintext);
   void close_dtls(DtlsClient& c, const char* why);
   void sweep_dtls(std::uint64_t now);
@@ -255,7 +277,6 @@ class Worker {
   std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> dtls_by_address_;
   std::unique_ptr<DtlsCookieSecret> dtls_secret_;
   std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
-  std::uint32_t next_peer_id_ = 1;
   std::mutex handoff_mu_;
   std::vector<DataHandoff> handoffs_;  ///< posted by other workers, taken by on_handoff
   bool handoffs_closed_ = false;       ///< under handoff_mu_: the loop is shutting down
@@ -263,6 +284,7 @@ class Worker {
   std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end
+  BanCache bans_;
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;

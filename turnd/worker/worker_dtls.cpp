@@ -15,7 +15,8 @@ constexpr std::uint64_t kIdleTimeoutMs = 120'000;
 
 }  // namespace
 
-void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::Bytes data) {
+void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from,
+                              stun::MutableBytes data) {
   const ClientKey address{from, l.index, 0};
   auto send_to = [this, &address](stun::Bytes record) { send_on_listener(address, record); };
   const std::uint64_t now = now_ms();
@@ -29,18 +30,12 @@ void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun
     DtlsClient& c = *dtls_clients_.at(known->second);
     c.last_activity_ms = now;
     const ClientKey key = c.key;
-    bool handled = false;
-    const bool open = c.session->receive(
-        data,
-        [this, &key, &handled](stun::Bytes message) {
-          on_client_datagram(*this, key, message);
-          handled = true;
-        },
+    // Decrypted over the record's own receive slot: what the handlers queue from it stays
+    // valid until the batch is flushed, as for plain UDP (a flush here released the slots that
+    // later datagrams of the same batch still had queued sends pointing into).
+    const bool open = c.session->receive_in_place(
+        data, [this, &key](stun::Bytes message) { on_client_datagram(*this, key, message); },
         send_to);
-    // The decrypted bytes live in a buffer the next record reuses: what was queued from them
-    // goes out now.
-    if (handled)
-      flush_relayed();
     if (!open) {
       if (auto it = dtls_clients_.find(key.connection); it != dtls_clients_.end())
         close_dtls(*it->second, "closed by client");
@@ -57,9 +52,19 @@ void Worker::on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun
       WorkerStats::add(stats_.malformed_packets);
     return;
   }
+  // The cookie proved the source; a session now costs memory and a handshake, so it counts
+  // against max-connections(-per-source) like a TCP connection. A restart replaces a session
+  // of the same address, whose slot is given back first.
   if (restart)
     close_dtls(*dtls_clients_.at(known->second), "client restarted");
+  ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::kNone;
+  ConnectionLimiter::Slot slot = shared_.connections.acquire(from, why);
+  if (!slot) {
+    WorkerStats::add(stats_.connections_refused);
+    return;
+  }
   auto c = std::make_unique<DtlsClient>();
+  c->slot = std::move(slot);
   c->session = std::move(session);
   c->key = ClientKey{from, l.index, new_connection_id()};
   c->last_activity_ms = now;

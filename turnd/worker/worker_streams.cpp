@@ -2,6 +2,9 @@
 // listeners, cutting their bytes into STUN messages and ChannelData frames, writing responses and
 // relayed data back, and closing connections that stall.
 #include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "handlers/dispatcher.hpp"
 #include "net/tcp_socket.hpp"
@@ -24,6 +27,9 @@ constexpr std::uint64_t kMessageTimeoutMs = 10'000;
 constexpr std::uint64_t kIdleTimeoutMs = 120'000;
 /// RFC 8446 §5.1: a TLS record of type handshake(22) opens every TLS connection.
 constexpr int kTlsHandshakeRecord = 0x16;
+/// How long a TCP listener stops accepting after accept() ran out of file descriptors: the
+/// connection stays in the backlog, and a level-triggered poll would wake us for it at once.
+constexpr std::uint64_t kAcceptBackoffMs = 100;
 
 void free_stream_client(uv_handle_t* handle) {
   auto* s = static_cast<StreamClient*>(handle->data);
@@ -55,15 +61,45 @@ void Worker::accept_streams(Listener& l) {
     if (fd == -1)
       return;
     if (fd < 0) {
-      // EMFILE and friends: the connection stays in the backlog; counted, and the next
-      // wakeup tries again.
       WorkerStats::add(stats_.accept_errors);
+      if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM)
+        back_off_accepting(l);
       return;
     }
+    if (source_banned(from)) {
+      ::close(fd);
+      continue;
+    }
+    ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::kNone;
+    ConnectionLimiter::Slot slot = shared_.connections.acquire(from, why);
+    if (!slot) {
+      // Accepted only to be closed: left in the backlog it would keep the listener readable.
+      WorkerStats::add(stats_.connections_refused);
+      ::close(fd);
+      continue;
+    }
     StreamClient& s = add_stream_client(StreamConnection(fd), from, l.index);
+    s.slot = std::move(slot);
     WorkerStats::add(stats_.stream_connections);
     watch_stream(s);
   }
+}
+
+void Worker::back_off_accepting(Listener& l) {
+  WorkerStats::add(stats_.accept_backoffs);
+  if (log::enabled(log::Level::kWarning)) {
+    static log::RateLimit limit(1);
+    log::write_limited(limit, log::Level::kWarning,
+                       "out of file descriptors accepting on " + l.local.to_string() +
+                           ": pausing accept for " + std::to_string(kAcceptBackoffMs) + " ms");
+  }
+  uv_poll_stop(&l.poll);
+  uv_timer_start(&l.backoff, &Worker::on_accept_backoff_over, kAcceptBackoffMs, 0);
+}
+
+void Worker::on_accept_backoff_over(uv_timer_t* handle) {
+  auto* l = static_cast<Listener*>(handle->data);
+  uv_poll_start(&l->poll, UV_READABLE, &Worker::on_stream_listener_readable);
 }
 
 StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,

@@ -2,7 +2,10 @@
 // connections to peers, and a ConnectionBind on a new client connection splices that
 // connection to one peer connection. Bytes are copied between the two sides' buffers with TCP's
 // own flow control: a side whose partner's output is full is not read until it drains.
+#include <openssl/rand.h>
+
 #include <ctime>
+#include <stdexcept>
 
 #include "handlers/seal.hpp"
 #include "net/tcp_socket.hpp"
@@ -51,9 +54,22 @@ Allocation* Worker::create_tcp_allocation(const ClientKey& key,
     a->advertised = SharedState::advertised(config(), at);
     a->handle = watch_relay(fd, *port, a.get());
     uv_poll_start(&a->handle->poll, UV_READABLE, &Worker::on_tcp_relay_acceptable);
+    shared_.ports.live.add(at, RelayProtocol::kTcp);
     return register_allocation(std::move(a));
   }
   return nullptr;
+}
+
+std::uint32_t Worker::new_peer_connection_id() {
+  for (;;) {
+    std::uint32_t r = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof(r)) != 1)
+      throw std::runtime_error("the OS random number generator failed");
+    const std::uint32_t local = r & kLocalIdMask;
+    const std::uint32_t id = (index_ << kWorkerShift) | local;
+    if (local != 0 && peers_.count(id) == 0)
+      return id;
+  }
 }
 
 bool Worker::has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const {
@@ -68,10 +84,7 @@ bool Worker::has_peer_connection(const Allocation& a, const stun::SocketAddress&
 PeerConnection* Worker::add_peer_connection(int fd, Allocation& a, const stun::SocketAddress& peer,
                                             PeerConnection::State state) {
   auto* p = new PeerConnection(fd, this);
-  std::uint32_t local = next_peer_id_++ & kLocalIdMask;
-  while (local == 0 || peers_.count((index_ << kWorkerShift) | local) != 0)
-    local = next_peer_id_++ & kLocalIdMask;
-  p->id = (index_ << kWorkerShift) | local;
+  p->id = new_peer_connection_id();
   p->allocation = &a;
   p->peer = peer;
   p->state = state;
@@ -105,9 +118,15 @@ void Worker::accept_peers(RelayHandle& h) {
       return;
     }
     // §5.3: a peer without a permission is disconnected at once; the peer policy applies as
-    // for UDP.
-    if (!a.has_permission(from, now_ms()) || !settings_->policy.allowed(from)) {
+    // for Connect (from this host's own addresses, only our own RFC 6062 relays may connect).
+    if (!a.has_permission(from, now_ms()) ||
+        !settings_->policy.allowed(from, RelayProtocol::kTcp)) {
       WorkerStats::add(stats_.no_permission_packets);
+      ::close(fd);
+      continue;
+    }
+    if (a.peer_connections.size() >= config().max_tcp_peer_connections) {
+      WorkerStats::add(stats_.tcp_peer_connections_refused);
       ::close(fd);
       continue;
     }
@@ -232,7 +251,7 @@ void Worker::bind_data_connection(const ClientKey& key, std::uint32_t connection
                        fingerprint, 400, 0);
     return;
   }
-  DataHandoff h{std::move(s.conn), key, connection_id, tid, auth, fingerprint};
+  DataHandoff h{std::move(s.conn), key, connection_id, tid, auth, fingerprint, std::move(s.slot)};
   close_stream(s, "handed over as a data connection");
   if (target == this) {
     adopt_data_connection(std::move(h));
@@ -262,6 +281,7 @@ void Worker::on_handoff(uv_async_t* handle) {
 
 void Worker::adopt_data_connection(DataHandoff&& h) {
   StreamClient* s = &add_stream_client(std::move(h.conn), h.key.client, h.key.listener);
+  s->slot = std::move(h.slot);
   s->detected = true;  // TLS or not was settled on the worker that accepted it
   s->last_message_ms = s->opened_ms;
 
