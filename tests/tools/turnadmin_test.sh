@@ -205,6 +205,22 @@ check_eq "flat: list" $'alice[example.org]\nbob[example.org]\nzoe[example.org]' 
   "$(ours -l -b "$FLAT" -r example.org)"
 ours -d -b "$FLAT" -u zoe -r example.org
 check_eq "flat: delete" $'alice[example.org]\nbob[example.org]' "$(ours -l -b "$FLAT" -r example.org)"
+# Names that would inject or hide lines of a flat file are refused, whatever the backend, and
+# nothing is written: a ':' would give the line after it to another user ("alice:0xKEY" as a
+# name is alice with the attacker's key), a leading '#' is a comment, a control character a
+# line break (SASLprep keeps 0x1f; a tab is refused by coturn's own check).
+before=$(cat "$FLAT")
+for bad in "mallory:0x00112233445566778899aabbccddeeff" "#hidden" "ctl$(printf '\x1f')x" \
+  "del$(printf '\x7f')x"; do
+  err=$(ours -a -b "$FLAT" -u "$bad" -r example.org -p pw 2>&1 >/dev/null)
+  rc=$?
+  [[ $rc -ne 0 && "$err" == *"Wrong user name"* ]] && pass "flat: name $(printf '%q' "$bad") refused" ||
+    fail "flat: name $(printf '%q' "$bad") refused (rc=$rc, $err)"
+  ours -a -b "$WORK/names.db" -u "$bad" -r example.org -p pw >/dev/null 2>&1 &&
+    fail "sqlite: name $(printf '%q' "$bad") refused" || pass "sqlite: name $(printf '%q' "$bad") refused"
+done
+check_eq "flat: refused names left the file as it was" "$before" "$(cat "$FLAT")"
+check_eq "-k still prints a REST name's key" "$(ours -k -u 1700000000:alice -r example.org -p pw | cut -c1-2)" "0x"
 ours -s x -b "$FLAT" -r example.org >/dev/null 2>&1 && fail "flat: -s refused" ||
   pass "flat: -s refused (SQLite only)"
 ls "$WORK" | grep -q 'turnuserdb.conf.tmp' && fail "flat: temp file left" ||

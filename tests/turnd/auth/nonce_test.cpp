@@ -14,15 +14,19 @@ constexpr std::uint64_t kNow = 1'700'000'000;
 
 }  // namespace
 
-TEST_CASE("nonce: format is the RFC 8489 cookie, hex time and a MAC") {
+TEST_CASE("nonce: format is the RFC 8489 cookie, then base64url of the time and a MAC") {
   turn::NonceIssuer n(600);
   const std::string nonce = n.issue(kClient, kNow);
-  CHECK(nonce.size() == 45);
+  CHECK(nonce.size() == 29);  // 13 + 16: the 401 every unauthenticated request gets stays small
   CHECK(nonce.rfind("obMatJos2", 0) == 0);
   auto features = stun::nonce_cookie_features(nonce);
   REQUIRE(features);
   CHECK((*features & stun::kFeaturePasswordAlgorithms) != 0);
-  CHECK(nonce.find_first_not_of("0123456789abcdef", 13) == std::string::npos);
+  CHECK(nonce.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+                                13) == std::string::npos);
+  // Two clients, or two seconds, never share a nonce.
+  CHECK(n.issue(kClient, kNow + 1) != nonce);
+  CHECK(n.issue(stun::SocketAddress::v4({192, 0, 2, 8}, 5000), kNow) != nonce);
 }
 
 TEST_CASE("nonce: valid for its client until stale-nonce seconds have passed") {
@@ -45,16 +49,18 @@ TEST_CASE("nonce: tampering and foreign nonces are invalid") {
   turn::NonceIssuer other(600);
   const std::string nonce = n.issue(kClient, kNow);
   CHECK(n.check(other.issue(kClient, kNow), kClient, kNow) == Check::kInvalid);
-  std::string flipped = nonce;
-  flipped[20] = flipped[20] == '0' ? '1' : '0';  // in the time field
-  CHECK(n.check(flipped, kClient, kNow) == Check::kInvalid);
-  flipped = nonce;
-  flipped.back() = flipped.back() == '0' ? '1' : '0';  // in the MAC
-  CHECK(n.check(flipped, kClient, kNow) == Check::kInvalid);
-  CHECK(n.check(nonce.substr(0, 44), kClient, kNow) == Check::kInvalid);
-  CHECK(n.check(nonce + "0", kClient, kNow) == Check::kInvalid);
+  // Every character after the cookie carries the time or the MAC: changing any one of them
+  // invalidates the nonce.
+  for (std::size_t i = 13; i < nonce.size(); ++i) {
+    CAPTURE(i);
+    std::string flipped = nonce;
+    flipped[i] = flipped[i] == 'A' ? 'B' : 'A';
+    CHECK(n.check(flipped, kClient, kNow) == Check::kInvalid);
+  }
+  CHECK(n.check(nonce.substr(0, 28), kClient, kNow) == Check::kInvalid);
+  CHECK(n.check(nonce + "A", kClient, kNow) == Check::kInvalid);
   CHECK(n.check("", kClient, kNow) == Check::kInvalid);
-  std::string not_hex = nonce;
-  not_hex[14] = 'x';
-  CHECK(n.check(not_hex, kClient, kNow) == Check::kInvalid);
+  std::string not_base64 = nonce;
+  not_base64[14] = '=';
+  CHECK(n.check(not_base64, kClient, kNow) == Check::kInvalid);
 }

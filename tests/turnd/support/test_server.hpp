@@ -18,7 +18,9 @@ inline constexpr const char* kRealm = "turnd.test";
 
 /// 127.0.0.1:0, one worker, users alice/alice-pass and bob/bob-pass, relay ports 61000-62999
 /// (above Linux's default ephemeral range, so the test's own sockets never look like relay
-/// addresses), loopback peers allowed (most tests relay to 127.0.0.1 peers).
+/// addresses), loopback peers allowed (most tests relay to 127.0.0.1 peers). Every client is
+/// 127.0.0.1, so the per-source 401 budget is raised and the brute-force ban is off; the tests
+/// of those defences (tests/turnd/guard/) set them back.
 turn::Config test_config();
 
 class TestServer {

@@ -157,7 +157,7 @@ TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std:
                        const TurnClientOptions& options)
     : options_(options), server_(server), user_(std::move(user)), password_(std::move(password)) {
   if (options_.transport == Transport::kUdp)
-    udp_ = std::make_unique<UdpSocket>(client_address_for(server));
+    udp_ = std::make_unique<UdpSocket>(options_.local.value_or(client_address_for(server)));
   else
     conn_ = connect_to(server, options_.transport, options_.tls, options_.connect_timeout);
 }

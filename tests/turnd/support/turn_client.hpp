@@ -115,6 +115,9 @@ struct TurnClientOptions {
   TlsOptions tls;  ///< kTls and kDtls only
   /// Bound on connecting and the TLS/DTLS handshake (the constructor throws past it).
   Millis connect_timeout = kReplyTimeout;
+  /// UDP only: the client's own address (default: loopback of the server's family, any port),
+  /// e.g. 127.0.0.2 to be another source than the other clients.
+  std::optional<stun::SocketAddress> local;
 };
 
 class TurnClient {
