@@ -322,6 +322,8 @@ std::vector<std::pair<std::string, Blob>> worker_seeds() {
   add_record(s, Action::kSignedStream, 0, permit);
   add_record(s, Action::kSignedStream, 0, connect);
   add_record(s, Action::kSignedStream, 1, connection_bind);
+  const Blob to_first_relay = {0, 'h', 'i'};
+  add_record(s, Action::kPeerConnect, 0, to_first_relay);
   seeds.emplace_back("rfc6062_session", s);
 
   s.clear();
@@ -340,6 +342,9 @@ std::vector<std::pair<std::string, Blob>> worker_seeds() {
   const Blob garbage = {0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
   add_record(s, Action::kDatagram, 3, garbage);
   add_record(s, Action::kStreamBytes, 1, garbage);
+  for (int i = 0; i < 4; ++i)
+    add_record(s, Action::kWrongPassword, 1, allocate);  // the third bans 127.0.0.2
+  add_record(s, Action::kSignedDatagram, 1, allocate);
   seeds.emplace_back("unauthenticated", s);
   return seeds;
 }

@@ -9,6 +9,7 @@
 
 #include "net/tcp_socket.hpp"
 #include "net/udp_socket.hpp"
+#include "stun/framing.hpp"
 #include "stun/stun.hpp"
 #include "userdb/source.hpp"
 
@@ -96,6 +97,8 @@ Harness::~Harness() {
     if (fd >= 0)
       ::close(fd);
   }
+  for (int fd : peer_connections_)
+    ::close(fd);
   settle();
   worker_->stop_inline();
   worker_.reset();
@@ -118,7 +121,8 @@ int Harness::stream(std::size_t index) {
 }
 
 std::vector<std::uint8_t> Harness::signed_request(std::span<const std::uint8_t> request,
-                                                  const stun::SocketAddress& from) const {
+                                                  const stun::SocketAddress& from,
+                                                  const char* password) const {
   auto view = stun::MessageView::parse(request);
   if (!view || view->message_class() != stun::Class::kRequest)
     return {request.begin(), request.end()};
@@ -132,7 +136,7 @@ std::vector<std::uint8_t> Harness::signed_request(std::span<const std::uint8_t> 
   b.add(stun::attr::kRealm, kRealm);
   b.add(stun::attr::kNonce,
         shared_->nonces.issue(from, static_cast<std::uint64_t>(::time(nullptr))));
-  b.add_integrity_sha1(stun::long_term_key_md5(kUser, kRealm, kPassword));
+  b.add_integrity_sha1(stun::long_term_key_md5(kUser, kRealm, password));
   if (view->fingerprint_offset())
     b.add_fingerprint();
   auto built = b.finish();
@@ -144,11 +148,14 @@ std::vector<std::uint8_t> Harness::signed_request(std::span<const std::uint8_t> 
 void Harness::apply(const Record& r) {
   switch (r.action) {
     case Action::kDatagram:
-    case Action::kSignedDatagram: {
+    case Action::kSignedDatagram:
+    case Action::kWrongPassword: {
       const std::size_t i = r.index % kSources;
-      const auto bytes = r.action == Action::kDatagram
-                             ? std::vector<std::uint8_t>(r.bytes.begin(), r.bytes.end())
-                             : signed_request(r.bytes, source_addresses_[i]);
+      const auto bytes =
+          r.action == Action::kDatagram
+              ? std::vector<std::uint8_t>(r.bytes.begin(), r.bytes.end())
+              : signed_request(r.bytes, source_addresses_[i],
+                               r.action == Action::kSignedDatagram ? kPassword : "wrong");
       sockaddr_storage ss;
       const socklen_t len = udp_listener_.to_sockaddr(ss);
       ::sendto(sources_[i], bytes.data(), bytes.size(), MSG_DONTWAIT,
@@ -160,7 +167,7 @@ void Harness::apply(const Record& r) {
       const int fd = stream(r.index);
       const auto bytes = r.action == Action::kStreamBytes
                              ? std::vector<std::uint8_t>(r.bytes.begin(), r.bytes.end())
-                             : signed_request(r.bytes, loopback(1));
+                             : signed_request(r.bytes, loopback(1), kPassword);
       ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       break;
     }
@@ -174,6 +181,21 @@ void Harness::apply(const Record& r) {
                reinterpret_cast<sockaddr*>(&ss), len);
       break;
     }
+    case Action::kPeerConnect: {
+      if (relays_.empty() || r.bytes.empty() || peer_connections_.size() >= 4)
+        break;
+      const stun::SocketAddress to = relays_[r.bytes[0] % relays_.size()];
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      sockaddr_storage ss;
+      socklen_t len = loopback(static_cast<std::uint8_t>(5 + r.index % kPeers)).to_sockaddr(ss);
+      ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len);
+      len = to.to_sockaddr(ss);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
+      if (r.bytes.size() > 1)
+        ::send(fd, r.bytes.data() + 1, r.bytes.size() - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+      peer_connections_.push_back(fd);
+      break;
+    }
     case Action::kCloseStream: {
       int& fd = streams_[r.index % kConnections];
       if (fd >= 0)
@@ -185,20 +207,31 @@ void Harness::apply(const Record& r) {
   settle();
 }
 
+void Harness::remember_relay(stun::Bytes message) {
+  auto view = stun::MessageView::parse(message);
+  if (!view || view->method() != stun::Method::kAllocate ||
+      view->message_class() != stun::Class::kSuccess)
+    return;
+  if (auto relayed = view->get(stun::attr::kXorRelayedAddress); relayed && relays_.size() < 16)
+    relays_.push_back(*relayed);
+}
+
 void Harness::drain_replies(int fd, bool stream) {
   std::array<std::uint8_t, 65536> buf;
   for (int i = 0; i < 64; ++i) {
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n <= 0)
       return;
-    if (stream)
-      continue;  // stream replies are read only so the connection does not stall
-    auto view = stun::MessageView::parse(stun::Bytes(buf.data(), static_cast<std::size_t>(n)));
-    if (!view || view->method() != stun::Method::kAllocate ||
-        view->message_class() != stun::Class::kSuccess)
+    stun::Bytes got(buf.data(), static_cast<std::size_t>(n));
+    if (!stream) {
+      remember_relay(got);
       continue;
-    if (auto relayed = view->get(stun::attr::kXorRelayedAddress); relayed && relays_.size() < 16)
-      relays_.push_back(*relayed);
+    }
+    // The frames that arrived whole in this read (TCP allocations' relays come this way).
+    while (auto frame = stun::next_frame(got, stun::kMaxStreamFrame, stun::kMaxChannelRfc5766)) {
+      remember_relay(got.first(frame->size));
+      got = got.subspan(frame->size);
+    }
   }
 }
 

@@ -34,7 +34,9 @@ class Harness {
   /// `request` with valid USERNAME, REALM, NONCE (issued to `from`) and MESSAGE-INTEGRITY, or
   /// unchanged when it is no STUN request.
   std::vector<std::uint8_t> signed_request(std::span<const std::uint8_t> request,
-                                           const stun::SocketAddress& from) const;
+                                           const stun::SocketAddress& from,
+                                           const char* password) const;
+  void remember_relay(stun::Bytes message);
   int stream(std::size_t index);
 
   turn::Config config_;
@@ -48,6 +50,7 @@ class Harness {
   std::array<int, kConnections> streams_{};
   std::array<int, kPeers> peers_{};
   std::vector<stun::SocketAddress> relays_;
+  std::vector<int> peer_connections_;  ///< kPeerConnect's sockets, closed with the harness
 };
 
 }  // namespace fuzz_worker

@@ -21,6 +21,8 @@ enum class Action : std::uint8_t {
   kSignedStream = 3,    ///< a STUN request signed as above, written on TCP connection N
   kPeerDatagram = 4,    ///< the bytes from UDP peer N to relay address M (M: the first byte)
   kCloseStream = 5,     ///< TCP connection N is closed by the client
+  kWrongPassword = 6,   ///< as kSignedDatagram, but with a wrong password (an auth failure)
+  kPeerConnect = 7,     ///< a TCP connection from peer N to relay address M (the first byte)
 };
 
 inline constexpr std::size_t kSources = 4;      ///< 127.0.0.1 - 127.0.0.4

@@ -12,13 +12,15 @@ namespace turn {
 namespace {
 
 constexpr std::size_t kCookieLen = 13;
-/// The issue time (4 bytes) and 64 bits of HMAC-SHA256 over it and the client IP: a forgery
-/// needs 2^64 tries per guess, and the nonce stays short (a 401 is an answer to anyone).
-constexpr std::size_t kTimeBytes = 4;
+/// The issue time in seconds modulo 2^24 (3 bytes: 194 days, far beyond any stale-nonce) and 64
+/// bits of HMAC-SHA256 over it and the client IP: a forgery needs 2^64 tries per guess, and the
+/// nonce is 28 characters, a multiple of 4, so NONCE needs no padding and the 401 every
+/// unauthenticated request gets is as small as RFC 8489 allows with PASSWORD-ALGORITHMS.
+constexpr std::size_t kTimeBytes = 3;
+constexpr std::uint32_t kTimeModulus = 1u << 24;
 constexpr std::size_t kMacBytes = 8;
 constexpr std::size_t kBodyBytes = kTimeBytes + kMacBytes;
-constexpr std::size_t kBodyChars = kBodyBytes * 4 / 3;  // base64url of 12 bytes, no padding
-static_assert(kBodyBytes % 3 == 0);
+constexpr std::size_t kBodyChars = (kBodyBytes * 8 + 5) / 6;  // base64url, no padding: 15
 
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -46,10 +48,11 @@ NonceIssuer::NonceIssuer(unsigned lifetime_s) : lifetime_s_(lifetime_s) {
 
 void NonceIssuer::mac(std::uint32_t issued, const stun::SocketAddress& client,
                       std::uint8_t* out) const {
-  std::uint8_t t[4];
-  stun::store_u32(t, issued);
+  const std::uint8_t t[kTimeBytes] = {static_cast<std::uint8_t>(issued >> 16),
+                                      static_cast<std::uint8_t>(issued >> 8),
+                                      static_cast<std::uint8_t>(issued)};
   const stun::SocketAddress ip = client.unmapped();
-  const stun::Bytes pieces[] = {stun::Bytes{t, 4}, ip.ip_bytes()};
+  const stun::Bytes pieces[] = {stun::Bytes{t, kTimeBytes}, ip.ip_bytes()};
   std::array<std::uint8_t, 32> full;
   stun::hmac("SHA256", secret_, pieces, full);
   std::copy(full.begin(), full.begin() + kMacBytes, out);
@@ -59,16 +62,25 @@ std::string NonceIssuer::issue(const stun::SocketAddress& client, std::uint64_t 
   // Advertise PASSWORD-ALGORITHMS support (RFC 8489 §9.2.1).
   const auto cookie = stun::nonce_cookie(stun::kFeaturePasswordAlgorithms);
   std::string nonce(cookie.data(), cookie.size());
-  const auto issued = static_cast<std::uint32_t>(now_s);
+  const auto issued = static_cast<std::uint32_t>(now_s % kTimeModulus);
   std::uint8_t body[kBodyBytes];
-  stun::store_u32(body, issued);
+  body[0] = static_cast<std::uint8_t>(issued >> 16);
+  body[1] = static_cast<std::uint8_t>(issued >> 8);
+  body[2] = static_cast<std::uint8_t>(issued);
   mac(issued, client, body + kTimeBytes);
-  for (std::size_t i = 0; i < kBodyBytes; i += 3) {
-    const std::uint32_t v =
-        (std::uint32_t{body[i]} << 16) | (std::uint32_t{body[i + 1]} << 8) | body[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6)
-      nonce.push_back(kBase64Url[(v >> shift) & 0x3F]);
+  // base64url, 6 bits a character, the last one zero-filled.
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::uint8_t byte : body) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      nonce.push_back(kBase64Url[(acc >> bits) & 0x3F]);
+    }
   }
+  if (bits > 0)
+    nonce.push_back(kBase64Url[(acc << (6 - bits)) & 0x3F]);
   return nonce;
 }
 
@@ -77,25 +89,38 @@ NonceIssuer::Check NonceIssuer::check(std::string_view nonce, const stun::Socket
   if (nonce.size() != kCookieLen + kBodyChars)
     return Check::kInvalid;
   std::uint8_t body[kBodyBytes];
-  for (std::size_t i = 0, at = kCookieLen; i < kBodyBytes; i += 3, at += 4) {
-    std::uint32_t v = 0;
-    for (std::size_t k = 0; k < 4; ++k) {
-      const int d = base64url_value(nonce[at + k]);
-      if (d < 0)
-        return Check::kInvalid;
-      v = (v << 6) | static_cast<std::uint32_t>(d);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  std::size_t out = 0;
+  for (std::size_t i = kCookieLen; i < nonce.size(); ++i) {
+    const int d = base64url_value(nonce[i]);
+    if (d < 0)
+      return Check::kInvalid;
+    acc = (acc << 6) | static_cast<std::uint32_t>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (out < kBodyBytes)
+        body[out++] = static_cast<std::uint8_t>(acc >> bits);
     }
-    body[i] = static_cast<std::uint8_t>(v >> 16);
-    body[i + 1] = static_cast<std::uint8_t>(v >> 8);
-    body[i + 2] = static_cast<std::uint8_t>(v);
   }
-  const std::uint32_t issued = stun::load_u32(body);
+  // The filler bits of the last character must be zero: one spelling per nonce.
+  if (out != kBodyBytes || (acc & ((1u << bits) - 1)) != 0)
+    return Check::kInvalid;
+  const std::uint32_t issued =
+      (std::uint32_t{body[0]} << 16) | (std::uint32_t{body[1]} << 8) | body[2];
   std::uint8_t expected[kMacBytes];
   mac(issued, client, expected);
   if (CRYPTO_memcmp(expected, body + kTimeBytes, kMacBytes) != 0)
     return Check::kInvalid;
-  // RFC 8489 §9.2.4: a nonce that verifies but is too old gets 438 Stale Nonce.
-  if (issued > now_s + 5 || now_s - issued > lifetime_s_)
+  // RFC 8489 §9.2.4: a nonce that verifies but is too old gets 438 Stale Nonce. Ages are taken
+  // modulo the 2^24-second time field; a few seconds ahead is clock slack.
+  const auto now = static_cast<std::uint32_t>(now_s % kTimeModulus);
+  const std::uint32_t age = (now - issued) % kTimeModulus;
+  const std::uint32_t ahead = (issued - now) % kTimeModulus;
+  if (ahead != 0 && ahead <= 5)
+    return Check::kValid;
+  if (age > lifetime_s_)
     return Check::kStale;
   return Check::kValid;
 }

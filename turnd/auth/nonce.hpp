@@ -19,8 +19,8 @@ class NonceIssuer {
   /// `lifetime_s`: stale-nonce. The secret is drawn from the OS CSPRNG.
   explicit NonceIssuer(unsigned lifetime_s);
 
-  /// "obMatJos2" + feature bits + base64url(issue time, 64-bit MAC): 29 characters, so the 401
-  /// every unauthenticated request gets stays small.
+  /// "obMatJos2" + feature bits + base64url(issue time mod 2^24, 64-bit MAC): 28 characters,
+  /// so the 401 every unauthenticated request gets stays small.
   std::string issue(const stun::SocketAddress& client, std::uint64_t now_s) const;
   Check check(std::string_view nonce, const stun::SocketAddress& client, std::uint64_t now_s) const;
 

@@ -51,7 +51,12 @@ bool authenticate(Request& r) {
     r.auth.kind = AuthOutcome::Kind::kOk;
     return true;
   }
-  r.auth = r.shared().auth.check(r.msg, r.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
+  r.auth = r.shared().auth.check(r.msg, r.client(), now_s);
+  if (r.auth.source_verified) {
+    // It answered one of our 401s from this address: not a reflection victim.
+    r.shared().verified_sources.mark(SourceKey::of(r.client()), static_cast<std::uint32_t>(now_s));
+  }
   switch (r.auth.kind) {
     case AuthOutcome::Kind::kOk:
       return true;

@@ -42,11 +42,12 @@ stun::Bytes Response::send() {
 namespace {
 
 /// unauthorized-ratelimit (coturn 4.14, docs/401-ratelimit.md): an unsigned error answer over
-/// UDP goes to a source nobody verified, and is bigger than the request (a 401 carries REALM,
-/// NONCE, PASSWORD-ALGORITHMS), so a forged source makes turnd a reflector. At most
-/// unauthorized-ratelimit-rps of them a second go to one source; the rest are dropped. Over
-/// TCP/TLS/DTLS the handshake proved the source, and signed answers went to a client that
-/// authenticated: neither is limited.
+/// UDP may go to a forged source, and is bigger than the request (a 401 carries REALM, NONCE,
+/// PASSWORD-ALGORITHMS), which makes turnd a reflector. At most unauthorized-ratelimit-rps of
+/// them a second go to one source; the rest are dropped. Not limited: answers over TCP/TLS/DTLS
+/// (the handshake proved the source), signed answers (the client authenticated), and answers to
+/// a source that sent back one of our nonces within stale-nonce seconds (it receives at its
+/// address: a NAT with many clients behind it gets its 401s after the first client's login).
 bool may_answer_unsigned(Request& request, bool is_401) {
   if (request.key.connection != 0 || request.auth.key_len != 0)
     return true;
@@ -54,10 +55,12 @@ bool may_answer_unsigned(Request& request, bool is_401) {
   if (is_401)
     WorkerStats::add(stats.unauthenticated_401_requests);
   const Config& config = request.config();
-  if (config.unauthorized_ratelimit) {
-    const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+  const SourceKey source = SourceKey::of(request.client());
+  const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+  if (config.unauthorized_ratelimit &&
+      !request.shared().verified_sources.recent(source, now_s, config.stale_nonce)) {
     const SourceRateTable::Verdict v = request.shared().unauthorized_answers.consume(
-        SourceKey::of(request.client()), config.unauthorized_ratelimit_rps, now_s);
+        source, config.unauthorized_ratelimit_rps, now_s);
     if (!v.allowed) {
       WorkerStats::add(is_401 ? stats.unauthenticated_401_dropped
                               : stats.unauthenticated_errors_dropped);

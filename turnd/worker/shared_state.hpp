@@ -13,6 +13,7 @@
 #include "guard/ban_list.hpp"
 #include "guard/connection_limiter.hpp"
 #include "guard/source_rate_table.hpp"
+#include "guard/verified_sources.hpp"
 #include "net/peer_policy.hpp"
 #include "net/port_pool.hpp"
 
@@ -30,8 +31,10 @@ struct SharedState {
   QuotaTracker quota;
   /// The built-in brute-force ban and the per-source auth-failure line limit.
   BanList bans;
-  /// unauthorized-ratelimit: error answers to unauthenticated UDP requests, per source.
+  /// unauthorized-ratelimit: error answers to unauthenticated UDP requests, per source...
   SourceRateTable unauthorized_answers;
+  /// ...except to sources that recently sent back a nonce of ours (not spoofed).
+  VerifiedSources verified_sources;
   /// request-ratelimit-rps: TURN requests per source before authentication.
   SourceRateTable requests;
   /// max-connections-per-source / max-connections.

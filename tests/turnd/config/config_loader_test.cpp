@@ -135,13 +135,32 @@ TEST_CASE("config: a bad value throws ConfigError naming file:line and the optio
     const char* name;
     const char* value;
   };
-  for (const Bad b :
-       {Bad{"fingerprint", "maybe"}, Bad{"listening-port", "abc"}, Bad{"listening-port", "70000"},
-        Bad{"listening-port", "0"}, Bad{"min-port", "-1"}, Bad{"listening-ip", "1.2.3"},
-        Bad{"listening-ip", "example.org"}, Bad{"relay-threads", "1000"}, Bad{"user", "nocolon"},
-        Bad{"user", "bob:0x1234"}, Bad{"allowed-peer-ip", "10.0.0.0/33"},
-        Bad{"denied-peer-ip", "10.0.0.9-10.0.0.1"}, Bad{"external-ip", "1.2.3.4/::1"},
-        Bad{"max-allocate-lifetime", "0"}, Bad{"stale-nonce", "x"}}) {
+  for (const Bad b : {Bad{"fingerprint", "maybe"},
+                      Bad{"listening-port", "abc"},
+                      Bad{"listening-port", "70000"},
+                      Bad{"listening-port", "0"},
+                      Bad{"min-port", "-1"},
+                      Bad{"listening-ip", "1.2.3"},
+                      Bad{"listening-ip", "example.org"},
+                      Bad{"relay-threads", "1000"},
+                      Bad{"user", "nocolon"},
+                      Bad{"user", "bob:0x1234"},
+                      Bad{"allowed-peer-ip", "10.0.0.0/33"},
+                      Bad{"denied-peer-ip", "10.0.0.9-10.0.0.1"},
+                      Bad{"external-ip", "1.2.3.4/::1"},
+                      Bad{"max-allocate-lifetime", "0"},
+                      Bad{"stale-nonce", "x"},
+                      Bad{"max-allocation-permissions", "0"},
+                      Bad{"max-allocation-channels", "20000"},
+                      Bad{"max-tcp-peer-connections", "none"},
+                      Bad{"max-connections-per-source", "0"},
+                      Bad{"unauthorized-ratelimit", "sometimes"},
+                      Bad{"unauthorized-ratelimit-rps", "0"},
+                      Bad{"request-ratelimit-rps", "-5"},
+                      Bad{"auth-ban-maxretry", "0"},
+                      Bad{"auth-ban-findtime", "0"},
+                      Bad{"auth-ban-bantime", "1y"},
+                      Bad{"auth-ban-ignoreip", "300.0.0.1"}}) {
     CAPTURE(b.name);
     CAPTURE(b.value);
     const std::string what = error_of({entry(b.name, b.value, "site.conf:42")});

@@ -115,3 +115,43 @@ TEST_CASE("describe_config without a certificate says there is no TLS") {
   CHECK(out.find("allocation-default-address-family=ipv4\n") != std::string::npos);
   CHECK(turn::describe_config(from_lines(out)) == out);  // a fixed point
 }
+
+TEST_CASE("describe_config: the bounds and defences read back as set") {
+  const turn::Config c = from_lines(
+      "max-allocation-permissions=7\nmax-allocation-channels=6\nmax-tcp-peer-connections=5\n"
+      "max-connections-per-source=44\nmax-connections=4000\nunauthorized-ratelimit=off\n"
+      "unauthorized-ratelimit-rps=3\nrequest-ratelimit-rps=0\nauth-ban=off\n"
+      "auth-ban-maxretry=4\nauth-ban-findtime=120\nauth-ban-bantime=900\n"
+      "auth-ban-ignoreip=192.0.2.0/24\nauth-ban-ignoreip=2001:db8::1\n");
+  const turn::Config back = from_lines(turn::describe_config(c));
+  CHECK(back.max_allocation_permissions == 7);
+  CHECK(back.max_allocation_channels == 6);
+  CHECK(back.max_tcp_peer_connections == 5);
+  CHECK(back.max_connections_per_source == 44);
+  CHECK(back.max_connections == 4000);
+  CHECK_FALSE(back.unauthorized_ratelimit);
+  CHECK(back.unauthorized_ratelimit_rps == 3);
+  CHECK(back.request_ratelimit_rps == 0);
+  CHECK_FALSE(back.auth_ban);
+  CHECK(back.auth_ban_maxretry == 4);
+  CHECK(back.auth_ban_findtime == 120);
+  CHECK(back.auth_ban_bantime == 900);
+  REQUIRE(back.auth_ban_ignoreip.size() == 2);
+  CHECK(back.auth_ban_ignoreip[0].first == c.auth_ban_ignoreip[0].first);
+  CHECK(back.auth_ban_ignoreip[1].last == c.auth_ban_ignoreip[1].last);
+}
+
+TEST_CASE("the defences are on by default, with coturn's and fail2ban's numbers") {
+  const turn::Config c = from_lines("");
+  CHECK(c.unauthorized_ratelimit);
+  CHECK(c.unauthorized_ratelimit_rps == 10);  // coturn 4.14's default rate
+  CHECK(c.auth_ban);
+  CHECK(c.auth_ban_maxretry == 10);  // fail2ban's jail defaults, as the appliance's
+  CHECK(c.auth_ban_findtime == 300);
+  CHECK(c.auth_ban_bantime == 300);
+  CHECK(c.request_ratelimit_rps == 200);
+  CHECK(c.max_allocation_permissions == 128);
+  CHECK(c.max_allocation_channels == 128);
+  CHECK(c.max_tcp_peer_connections == 32);
+  CHECK(c.max_connections_per_source == 1000);
+}
