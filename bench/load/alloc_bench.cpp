@@ -72,7 +72,7 @@ class AllocRun {
 
 void AllocRun::begin(Loop& l, std::uint64_t now) {
   std::string error;
-  if (!l.conn.open(o_.transport, o_.server, error)) {
+  if (!l.conn.open(o_.transport, o_.server, o_.bind, error)) {
     fail(l, error, now);
     return;
   }

@@ -37,7 +37,8 @@ Connection& Connection::operator=(Connection&& o) noexcept {
   return *this;
 }
 
-bool Connection::open(Transport t, const stun::SocketAddress& server, std::string& error) {
+bool Connection::open(Transport t, const stun::SocketAddress& server,
+                      const stun::SocketAddress& bind, std::string& error) {
   close();
   stream_ = t == Transport::kTcp;
   refused_ = false;
@@ -46,9 +47,9 @@ bool Connection::open(Transport t, const stun::SocketAddress& server, std::strin
   tx_.clear();
   tx_head_ = 0;
   if (stream_) {
-    fd_ = open_tcp(server, 3000, error);
+    fd_ = open_tcp(bind, server, 3000, error);
   } else {
-    fd_ = open_udp(loopback_like(server), server, error);
+    fd_ = open_udp(bind.empty() ? loopback_like(server) : bind, server, error);
     if (fd_ >= 0)
       set_buffers(fd_, 1 << 20);
   }

@@ -57,7 +57,10 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  bool open(Transport t, const stun::SocketAddress& server, std::string& error);
+  /// A fresh socket to `server` from the IP of `bind` (empty: the loopback address of the
+  /// server's family, the kernel's choice for TCP).
+  bool open(Transport t, const stun::SocketAddress& server, const stun::SocketAddress& bind,
+            std::string& error);
   void close();
   /// close(), but a TCP connection is reset (SO_LINGER 0) instead of leaving a TIME_WAIT socket
   /// behind: thousands of short connections a second would use up the ephemeral ports.

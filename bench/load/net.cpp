@@ -43,17 +43,30 @@ int open_udp(const stun::SocketAddress& bind_to, const stun::SocketAddress& conn
   return fd;
 }
 
-int open_tcp(const stun::SocketAddress& server, int timeout_ms, std::string& error) {
+int open_tcp(const stun::SocketAddress& bind_to, const stun::SocketAddress& server, int timeout_ms,
+             std::string& error) {
   const int fd = ::socket(server.is_v6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = errno_text("socket");
     return -1;
   }
+  sockaddr_storage ss;
+  if (!bind_to.empty()) {
+    // The port is picked at connect() for the whole 4-tuple, as without bind(): a bind() to
+    // port 0 alone would give every connection a port of its own and use the range up sooner.
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+    const socklen_t len = bind_to.to_sockaddr(ss);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+      error = errno_text(("bind " + bind_to.to_string()).c_str());
+      ::close(fd);
+      return -1;
+    }
+  }
   // A blocking connect bounded by SO_SNDTIMEO: on loopback it completes (or is refused) at once,
   // and setup runs a bounded number of clients at a time, so blocking here is harmless.
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_storage ss;
   const socklen_t len = server.to_sockaddr(ss);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
     error = errno_text(("connect " + server.to_string()).c_str());

@@ -15,9 +15,11 @@ namespace load {
 int open_udp(const stun::SocketAddress& bind_to, const stun::SocketAddress& connect_to,
              std::string& error);
 
-/// A TCP connection to `server`, connected (blocking, at most `timeout_ms`) and then switched to
-/// non-blocking with TCP_NODELAY (every frame is latency-sensitive). -1 on error.
-int open_tcp(const stun::SocketAddress& server, int timeout_ms, std::string& error);
+/// A TCP connection to `server` from the IP of `bind_to` (empty: the kernel's choice), connected
+/// (blocking, at most `timeout_ms`) and then switched to non-blocking with TCP_NODELAY (every
+/// frame is latency-sensitive). -1 on error.
+int open_tcp(const stun::SocketAddress& bind_to, const stun::SocketAddress& server, int timeout_ms,
+             std::string& error);
 
 /// Socket buffer sizes: tries the *FORCE variants first (root may exceed net.core.*mem_max), then
 /// the plain ones, which the kernel caps silently.

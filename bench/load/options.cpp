@@ -38,6 +38,7 @@ Options parse_options(int argc, char** argv) {
   std::string transport = "udp";
   std::string mode = "channel";
   std::string shape = "audio";
+  std::string bind;
   std::string peer_bind = "127.0.0.1:0";
   std::string peer;
   double rate = 0;
@@ -73,6 +74,9 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--inflight", o.inflight, "alloc: concurrent allocate/refresh loops")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app.add_option("--bind", bind,
+                 "clients' source IP, e.g. 127.0.0.4 (default: the loopback address of the "
+                 "server's family)");
   app.add_option("--peer-bind", peer_bind, "internal echo peer's HOST:PORT")->capture_default_str();
   app.add_option("--peer", peer, "external echo peer HOST:PORT (no internal one is started)");
   app.add_option("--duration", o.duration_s, "measured seconds")
@@ -99,6 +103,14 @@ Options parse_options(int argc, char** argv) {
     o.size = 1200;
   if (rate > 0)
     o.rate = rate;
+  if (!bind.empty()) {
+    o.bind = parse_endpoint(bind, "--bind", false);
+    o.bind.port = 0;  // the clients' ports are the kernel's choice
+    if (o.bind.is_v6() != o.server.is_v6()) {
+      std::cerr << "turnd_load: --bind and --server must be of one address family\n";
+      std::exit(2);
+    }
+  }
   o.peer_bind = parse_endpoint(peer_bind, "--peer-bind", false);
   if (!peer.empty())
     o.peer = parse_endpoint(peer, "--peer", true);

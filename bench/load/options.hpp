@@ -27,6 +27,7 @@ struct Options {
   std::size_t burst = 8;                    ///< video: packets per burst
   std::size_t window = 16;                  ///< flat: packets outstanding per client
   std::size_t inflight = 32;                ///< alloc: concurrent Allocate/Refresh loops
+  stun::SocketAddress bind;                 ///< clients' source IP (empty: the server's loopback)
   stun::SocketAddress peer_bind;            ///< internal echo peer's address
   std::optional<stun::SocketAddress> peer;  ///< external echo peer (no internal one)
   double duration_s = 10;

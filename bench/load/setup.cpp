@@ -105,7 +105,7 @@ void SessionRun::start(Client& c, std::uint64_t now) {
   }
   if (action_ == Action::kSetup) {
     std::string error;
-    if (!c.conn.open(options_.transport, options_.server, error)) {
+    if (!c.conn.open(options_.transport, options_.server, options_.bind, error)) {
       finish(c, false, error);
       return;
     }
@@ -207,7 +207,7 @@ SetupResult run_setup(std::vector<Client>& clients, const Options& options, bool
   if (!signalling) {
     for (Client& c : clients) {
       std::string error;
-      if (c.conn.open(options.transport, options.server, error)) {
+      if (c.conn.open(options.transport, options.server, options.bind, error)) {
         c.ready = true;
         ++result.ready;
       } else {

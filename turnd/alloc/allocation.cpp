@@ -4,30 +4,15 @@
 
 namespace turn {
 
-PeerIpKey PeerIpKey::of(const stun::SocketAddress& peer) {
-  const stun::SocketAddress ip = peer.unmapped();
-  PeerIpKey k;
-  if (ip.is_v4()) {
-    k.lo = (std::uint64_t{0xFFFF} << 32) | (std::uint64_t{ip.ip[0]} << 24) |
-           (std::uint64_t{ip.ip[1]} << 16) | (std::uint64_t{ip.ip[2]} << 8) | ip.ip[3];
-    return k;
-  }
-  for (int i = 0; i < 8; ++i) {
-    k.hi = (k.hi << 8) | ip.ip[static_cast<std::size_t>(i)];
-    k.lo = (k.lo << 8) | ip.ip[static_cast<std::size_t>(i + 8)];
-  }
-  return k;
-}
-
 bool Allocation::has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const {
-  auto it = permissions.find(PeerIpKey::of(peer));
+  auto it = permissions.find(IpKey::of(peer));
   return it != permissions.end() && it->second > now_ms;
 }
 
 std::size_t Allocation::new_permissions(const std::vector<stun::SocketAddress>& peers) const {
-  std::vector<PeerIpKey> fresh;
+  std::vector<IpKey> fresh;
   for (const auto& p : peers) {
-    const PeerIpKey k = PeerIpKey::of(p);
+    const IpKey k = IpKey::of(p);
     if (permissions.count(k) == 0 && std::find(fresh.begin(), fresh.end(), k) == fresh.end())
       fresh.push_back(k);
   }
@@ -35,7 +20,7 @@ std::size_t Allocation::new_permissions(const std::vector<stun::SocketAddress>& 
 }
 
 void Allocation::permit(const stun::SocketAddress& peer, std::uint64_t expires) {
-  permissions[PeerIpKey::of(peer)] = expires;
+  permissions[IpKey::of(peer)] = expires;
 }
 
 const ChannelBinding* Allocation::channel_by_number(std::uint16_t number,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alloc/rate_limiter.hpp"
+#include "net/ip_key.hpp"
 #include "stun/address.hpp"
 #include "stun/types.hpp"
 #include "util/stats.hpp"
@@ -29,24 +30,6 @@ struct ClientKey {
 struct ClientKeyHash {
   std::size_t operator()(const ClientKey& k) const noexcept {
     return (stun::SocketAddressHash{}(k.client) * 31 + k.listener) * 31 + k.connection;
-  }
-};
-
-/// RFC 8656 §9: permissions are per peer IP, ports ignored. Keyed by the IP in its IPv6 form
-/// (IPv4-mapped for IPv4), so IPv4 and IPv4-mapped peers share one permission.
-struct PeerIpKey {
-  std::uint64_t hi = 0;
-  std::uint64_t lo = 0;
-  static PeerIpKey of(const stun::SocketAddress& peer);
-  bool operator==(const PeerIpKey& o) const = default;
-};
-
-struct PeerIpKeyHash {
-  std::size_t operator()(const PeerIpKey& k) const noexcept {
-    std::uint64_t z = k.hi * 0x9e3779b97f4a7c15ull ^ k.lo;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return static_cast<std::size_t>(z ^ (z >> 31));
   }
 };
 
@@ -119,9 +102,10 @@ class Allocation {
   stun::TransactionId allocate_tid{};
   std::vector<std::uint8_t> allocate_response;
 
-  /// Peer IP -> expiry (ms). Bounded by max-allocation-permissions: a client cannot grow it
-  /// without limit, and the relay path looks a permission up in O(1).
-  std::unordered_map<PeerIpKey, std::uint64_t, PeerIpKeyHash> permissions;
+  /// RFC 8656 §9: permissions are per peer IP, ports ignored (IPv4 and IPv4-mapped peers share
+  /// one). Peer IP -> expiry (ms). Bounded by max-allocation-permissions: a client cannot grow
+  /// it without limit, and the relay path looks a permission up in O(1).
+  std::unordered_map<IpKey, std::uint64_t, IpKeyHash> permissions;
   /// By number, and the number by peer, both O(1) (ChannelData and peer datagrams look them up
   /// on every packet). Bounded by max-allocation-channels.
   std::unordered_map<std::uint16_t, ChannelBinding> channels;

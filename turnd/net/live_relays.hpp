@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
+#include "net/ip_key.hpp"
 #include "stun/address.hpp"
 
 namespace turn {
@@ -26,14 +28,13 @@ class LiveRelays {
 
   /// `bound` (ip and port) now carries a live relay of `protocol`.
   void add(const stun::SocketAddress& bound, RelayProtocol protocol) {
-    Port* at = slot(bound.port);
-    if (at == nullptr)
+    Port* p = slot(bound.port);
+    if (p == nullptr)
       return;
-    Port& p = *at;
-    const auto [hi, lo] = key_of(bound);
-    p.hi.store(hi, std::memory_order_relaxed);
-    p.lo.store(lo, std::memory_order_relaxed);
-    p.protocol.store(static_cast<std::uint8_t>(protocol), std::memory_order_release);
+    const IpKey ip = IpKey::of(bound);
+    p->hi.store(ip.hi, std::memory_order_relaxed);
+    p->lo.store(ip.lo, std::memory_order_relaxed);
+    p->protocol.store(static_cast<std::uint8_t>(protocol), std::memory_order_release);
   }
   /// The relay on `port` is gone (its allocation ended).
   void remove(std::uint16_t port) {
@@ -45,60 +46,34 @@ class LiveRelays {
   /// wildcard address of its family (then any address of the host reaches it, which the caller
   /// has checked `ip` to be).
   bool is_live(const stun::SocketAddress& ip, std::uint16_t port, RelayProtocol protocol) const {
-    const Port* at = slot(port);
-    if (at == nullptr)
+    const auto bound = bound_ip(port, protocol);
+    if (!bound)
       return false;
-    const Port& p = *at;
-    if (p.protocol.load(std::memory_order_acquire) != static_cast<std::uint8_t>(protocol))
-      return false;
-    const auto [hi, lo] = key_of(ip.unmapped());
-    const std::uint64_t bound_hi = p.hi.load(std::memory_order_relaxed);
-    const std::uint64_t bound_lo = p.lo.load(std::memory_order_relaxed);
-    if (bound_hi == hi && bound_lo == lo)
-      return true;
-    return (bound_hi == 0 && bound_lo == 0 && ip.is_v6()) ||
-           (bound_hi == 0 && bound_lo == kV4Prefix && ip.unmapped().is_v4());
+    const IpKey peer = IpKey::of(ip);
+    return *bound == peer || (bound->is_wildcard() && bound->is_v4() == peer.is_v4());
   }
   /// True when a live relay of `protocol` and of `family` is on `port`, whatever its IP (a bare
   /// external-ip advertises every relay of its family under one public address).
   bool is_live_of_family(std::uint16_t port, RelayProtocol protocol, std::uint8_t family) const {
-    const Port* at = slot(port);
-    if (at == nullptr)
-      return false;
-    const Port& p = *at;
-    if (p.protocol.load(std::memory_order_acquire) != static_cast<std::uint8_t>(protocol))
-      return false;
-    const bool v4 = p.hi.load(std::memory_order_relaxed) == 0 &&
-                    (p.lo.load(std::memory_order_relaxed) >> 32) == 0xFFFF;
-    return v4 == (family == stun::kFamilyIpv4);
+    const auto bound = bound_ip(port, protocol);
+    return bound && bound->is_v4() == (family == stun::kFamilyIpv4);
   }
 
  private:
-  static constexpr std::uint64_t kV4Prefix = std::uint64_t{0xFFFF} << 32;
-
   struct Port {
     std::atomic<std::uint8_t> protocol{0};  ///< 0: not a live relay
     std::atomic<std::uint64_t> hi{0};       ///< the bound IP as IPv6 (IPv4 mapped), high half
     std::atomic<std::uint64_t> lo{0};
   };
 
-  struct Key {
-    std::uint64_t hi;
-    std::uint64_t lo;
-  };
-  static Key key_of(const stun::SocketAddress& a) {
-    if (a.is_v4()) {
-      return {0, kV4Prefix | (std::uint64_t{a.ip[0]} << 24) | (std::uint64_t{a.ip[1]} << 16) |
-                     (std::uint64_t{a.ip[2]} << 8) | a.ip[3]};
-    }
-    Key k{0, 0};
-    for (int i = 0; i < 8; ++i) {
-      k.hi = (k.hi << 8) | a.ip[static_cast<std::size_t>(i)];
-      k.lo = (k.lo << 8) | a.ip[static_cast<std::size_t>(i + 8)];
-    }
-    return k;
+  /// The IP the live relay of `protocol` on `port` is bound to, if there is one.
+  std::optional<IpKey> bound_ip(std::uint16_t port, RelayProtocol protocol) const {
+    const Port* p = slot(port);
+    if (p == nullptr ||
+        p->protocol.load(std::memory_order_acquire) != static_cast<std::uint8_t>(protocol))
+      return std::nullopt;
+    return IpKey{p->hi.load(std::memory_order_relaxed), p->lo.load(std::memory_order_relaxed)};
   }
-
   Port* slot(std::uint16_t port) const {
     return port >= min_ && static_cast<std::uint32_t>(port - min_) < count_ ? &ports_[port - min_]
                                                                             : nullptr;

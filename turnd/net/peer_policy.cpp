@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/ip_key.hpp"
+
 namespace turn {
 namespace {
 
@@ -30,8 +32,7 @@ bool in_any(const std::vector<AddressRange>& ranges, const stun::SocketAddress& 
 }
 
 bool is_wildcard(const stun::SocketAddress& ip) {
-  return std::all_of(ip.ip.begin(), ip.ip.begin() + static_cast<std::ptrdiff_t>(ip.ip_size()),
-                     [](std::uint8_t b) { return b == 0; });
+  return IpKey::of(ip).is_wildcard();
 }
 
 }  // namespace
@@ -44,9 +45,14 @@ PeerPolicy::PeerPolicy(const Config& config, OwnAddresses own, const LiveRelays*
       allow_loopback_(config.allow_loopback_peers),
       own_(std::move(own)),
       live_(live) {
-  for (auto& ip : own_.host_ips)
-    ip = ip.unmapped();
-  std::erase_if(own_.host_ips, is_wildcard);
+  std::vector<stun::SocketAddress> unique;
+  for (const auto& raw : own_.host_ips) {
+    stun::SocketAddress ip = raw.unmapped();
+    ip.port = 0;
+    if (!is_wildcard(ip) && std::find(unique.begin(), unique.end(), ip) == unique.end())
+      unique.push_back(ip);
+  }
+  own_.host_ips = std::move(unique);
 }
 
 bool PeerPolicy::is_own_ip(const stun::SocketAddress& ip) const {

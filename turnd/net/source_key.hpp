@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "net/ip_key.hpp"
 #include "stun/address.hpp"
 
 namespace turn {
@@ -16,16 +17,8 @@ struct SourceKey {
   std::uint64_t value = 0;
 
   static SourceKey of(const stun::SocketAddress& address) {
-    const stun::SocketAddress a = address.unmapped();
-    SourceKey k;
-    if (a.is_v4()) {
-      k.value = (std::uint64_t{0xFFFFFFFF} << 32) | (std::uint64_t{a.ip[0]} << 24) |
-                (std::uint64_t{a.ip[1]} << 16) | (std::uint64_t{a.ip[2]} << 8) | a.ip[3];
-      return k;
-    }
-    for (int i = 0; i < 8; ++i)
-      k.value = (k.value << 8) | a.ip[static_cast<std::size_t>(i)];
-    return k;
+    const IpKey ip = IpKey::of(address);
+    return SourceKey{ip.is_v4() ? (std::uint64_t{0xFFFFFFFF} << 32) | (ip.lo & 0xFFFFFFFF) : ip.hi};
   }
 
   /// A well-mixed 64-bit hash (splitmix64's finaliser), for direct-mapped tables.

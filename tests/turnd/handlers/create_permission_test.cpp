@@ -10,13 +10,6 @@ using namespace turntest;
 
 namespace {
 
-stun::SocketAddress ip(const char* text, std::uint16_t port) {
-  auto a = stun::SocketAddress::parse_ip(text);
-  REQUIRE(a);
-  a->port = port;
-  return *a;
-}
-
 /// True when a datagram the peer sends to the client's relay address reaches the client.
 bool peer_reaches_client(TurnClient& c, const UdpSocket& peer, std::uint8_t tag) {
   const std::vector<std::uint8_t> payload = {tag, 1, 2, 3, 4};
@@ -32,8 +25,8 @@ TEST_CASE("create-permission: several XOR-PEER-ADDRESS install a permission for 
   TurnClient c(server.address());
   REQUIRE(c.allocate().is_success());
   UdpSocket peer2(loopback(0));
-  UdpSocket peer3(ip("127.0.0.3", 0));
-  UdpSocket peer4(ip("127.0.0.4", 0));
+  UdpSocket peer3(address("127.0.0.3", 0));
+  UdpSocket peer4(address("127.0.0.4", 0));
   const Message r = c.create_permission({peer2.local(), peer3.local()});
   REQUIRE(r.is_success());
   CHECK(c.verify(r));
@@ -71,7 +64,7 @@ TEST_CASE("create-permission: an IPv6 peer on an IPv4 allocation is 443") {
   TestServer server;
   TurnClient c(server.address());
   REQUIRE(c.allocate().is_success());
-  CHECK(c.create_permission({ip("2a00:1450::1", 5000)}).error_code() == 443);
+  CHECK(c.create_permission({address("2a00:1450::1", 5000)}).error_code() == 443);
 }
 
 TEST_CASE("create-permission: the default policy denies special-purpose peers with 403") {
@@ -87,14 +80,14 @@ TEST_CASE("create-permission: the default policy denies special-purpose peers wi
         "224.0.0.1", "255.255.255.255", "127.0.0.1", "127.9.9.9", "::ffff:127.0.0.1", "::127.0.0.1",
         "::ffff:10.0.0.1", "::ffff:169.254.169.254"}) {
     CAPTURE(peer);
-    const Message r = c.create_permission({ip(peer, 40000)});
+    const Message r = c.create_permission({address(peer, 40000)});
     CHECK(r.error_code() == 403);
     CHECK(c.verify(r));
     ++denied;
   }
   CHECK(server.totals().peer_denied == denied);
   // An ordinary public address is fine.
-  CHECK(c.create_permission({ip("8.8.8.8", 53)}).is_success());
+  CHECK(c.create_permission({address("8.8.8.8", 53)}).is_success());
 }
 
 TEST_CASE("create-permission: a loopback peer is denied unless allow-loopback-peers") {
@@ -121,14 +114,14 @@ TEST_CASE("create-permission: one denied peer refuses the whole request, nothing
   TestServer server(config);
   TurnClient c(server.address());
   REQUIRE(c.allocate().is_success());
-  UdpSocket peer(ip("127.0.0.2", 0));
-  const Message r = c.create_permission({peer.local(), ip("10.0.0.1", 9)});
+  UdpSocket peer(address("127.0.0.2", 0));
+  const Message r = c.create_permission({peer.local(), address("10.0.0.1", 9)});
   CHECK(r.error_code() == 403);
   CHECK_FALSE(peer_reaches_client(c, peer, 1));
   // allowed-peer-ip opened a hole in the default loopback deny for 127.0.0.2 only.
   REQUIRE(c.create_permission({peer.local()}).is_success());
   CHECK(peer_reaches_client(c, peer, 2));
-  CHECK(c.create_permission({ip("127.0.0.3", 40000)}).error_code() == 403);
+  CHECK(c.create_permission({address("127.0.0.3", 40000)}).error_code() == 403);
 }
 
 TEST_CASE("create-permission: turnd's own listening address is never a peer") {
@@ -163,12 +156,12 @@ TEST_CASE("create-permission: denied-peer-ip closes more; allowed-peer-ip wins o
   TestServer server(config);
   TurnClient c(server.address());
   REQUIRE(c.allocate().is_success());
-  CHECK(c.create_permission({ip("8.8.8.8", 53)}).error_code() == 403);
-  CHECK(c.create_permission({ip("127.0.0.5", 5000)}).error_code() == 403);
-  CHECK(c.create_permission({ip("127.0.0.6", 5000)}).error_code() == 403);
-  CHECK(c.create_permission({ip("8.8.4.4", 53)}).is_success());
-  CHECK(c.create_permission({ip("127.0.0.7", 5000)}).is_success());
-  CHECK(c.create_permission({ip("1.1.1.1", 53)}).is_success());
+  CHECK(c.create_permission({address("8.8.8.8", 53)}).error_code() == 403);
+  CHECK(c.create_permission({address("127.0.0.5", 5000)}).error_code() == 403);
+  CHECK(c.create_permission({address("127.0.0.6", 5000)}).error_code() == 403);
+  CHECK(c.create_permission({address("8.8.4.4", 53)}).is_success());
+  CHECK(c.create_permission({address("127.0.0.7", 5000)}).is_success());
+  CHECK(c.create_permission({address("1.1.1.1", 53)}).is_success());
 }
 
 TEST_CASE("create-permission: permissions expire after permission-lifetime") {

@@ -22,13 +22,6 @@ using namespace turntest;
 
 namespace {
 
-stun::SocketAddress ip(const char* text, std::uint16_t port) {
-  auto a = stun::SocketAddress::parse_ip(text);
-  REQUIRE(a);
-  a->port = port;
-  return *a;
-}
-
 /// Peers that all mean this host, its loopback or the cloud metadata service.
 const char* const kIpv4Forms[] = {"0.0.0.0",     "0.1.2.3",        "::ffff:127.0.0.1",
                                   "::127.0.0.1", "::ffff:0.0.0.0", "::ffff:169.254.169.254",
@@ -64,7 +57,7 @@ TEST_CASE("cve classes: host and metadata address forms are refused on every UDP
   std::uint16_t channel = 0x4000;
   auto refuse_all = [&](TurnClient& c, const char* const* forms, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
-      const auto peer = ip(forms[i], witness.local().port);
+      const auto peer = address(forms[i], witness.local().port);
       CAPTURE(peer);
       CHECK(c.create_permission({peer}).error_code() == 403);
       CHECK(c.channel_bind(channel++, peer).error_code() == 403);
@@ -89,11 +82,11 @@ TEST_CASE("cve classes: the same forms are refused by RFC 6062 Connect (CVE-2026
   REQUIRE(v6->allocate_tcp(family(stun::kFamilyIpv6)).is_success());
   for (const char* form : kIpv4Forms) {
     CAPTURE(form);
-    CHECK(v4->connect_peer(ip(form, witness.address().port)).error_code() == 403);
+    CHECK(v4->connect_peer(address(form, witness.address().port)).error_code() == 403);
   }
   for (const char* form : kIpv6Forms) {
     CAPTURE(form);
-    CHECK(v6->connect_peer(ip(form, witness.address().port)).error_code() == 403);
+    CHECK(v6->connect_peer(address(form, witness.address().port)).error_code() == 403);
   }
   CHECK(witness.accepted() == 0);
 }
@@ -189,9 +182,9 @@ TEST_CASE("cve classes: error answers carry fixed reason phrases and zeroed padd
       b.add_raw(t, stun::Bytes());
   }));
   answers.push_back(c.create_permission({}));
-  answers.push_back(c.create_permission({ip("10.0.0.1", 1)}));
-  answers.push_back(c.create_permission({ip("2a00::1", 1)}));
-  answers.push_back(c.channel_bind(0x1000, ip("8.8.8.8", 1)));
+  answers.push_back(c.create_permission({address("10.0.0.1", 1)}));
+  answers.push_back(c.create_permission({address("2a00::1", 1)}));
+  answers.push_back(c.channel_bind(0x1000, address("8.8.8.8", 1)));
   answers.push_back(c.allocate());
   TurnClient stranger(server.address());
   answers.push_back(stranger.refresh(600));

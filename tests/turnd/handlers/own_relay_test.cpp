@@ -22,13 +22,6 @@ using namespace turntest;
 
 namespace {
 
-stun::SocketAddress ip(const char* text, std::uint16_t port) {
-  auto a = stun::SocketAddress::parse_ip(text);
-  REQUIRE(a);
-  a->port = port;
-  return *a;
-}
-
 /// test_config() with the default peer policy (loopback peers refused).
 turn::Config strict_config() {
   auto c = test_config();
@@ -73,7 +66,7 @@ TEST_CASE("own relay: a loopback UDP service on a relay-range port is no peer on
   const stun::SocketAddress target = service->local();
   CAPTURE(target);
   CHECK(a.create_permission({target}).error_code() == 403);
-  CHECK(a.create_permission({ip("::ffff:127.0.0.1", target.port)}).error_code() == 403);
+  CHECK(a.create_permission({address("::ffff:127.0.0.1", target.port)}).error_code() == 403);
   CHECK(a.channel_bind(0x4000, target).error_code() == 403);
   // B's relay is a live relay of this server: A may reach it (two clients of one server)...
   REQUIRE(a.create_permission({b.relay()}).is_success());
@@ -139,7 +132,7 @@ TEST_CASE("own relay: RFC 6062 Connect reaches another TCP relay, never a loopba
   CAPTURE(service->address());
 
   CHECK(a->connect_peer(service->address()).error_code() == 403);
-  CHECK(a->connect_peer(ip("::ffff:127.0.0.1", service->address().port)).error_code() == 403);
+  CHECK(a->connect_peer(address("::ffff:127.0.0.1", service->address().port)).error_code() == 403);
   std::this_thread::sleep_for(kSilenceTimeout);
   CHECK(service->accepted() == 0);
 
@@ -170,7 +163,7 @@ TEST_CASE("own relay: metrics and listener ports, also behind external-ip, are n
   config.prometheus = true;
   config.prometheus_address = loopback();
   config.prometheus_port = free_udp_tcp_port();
-  config.external_ips = {{ip("198.51.100.1", 0), loopback()}};
+  config.external_ips = {{address("198.51.100.1", 0), loopback()}};
   config.allowed_peer_ips = {*turn::AddressRange::parse("198.51.100.1")};
   TestServer server(config);
   const std::uint16_t listener = server.address().port;
@@ -181,29 +174,29 @@ TEST_CASE("own relay: metrics and listener ports, also behind external-ip, are n
   REQUIRE(b.allocate().is_success());
   for (const char* own : {"127.0.0.1", "127.0.0.9", "::ffff:127.0.0.1", "198.51.100.1"}) {
     CAPTURE(own);
-    CHECK(a.create_permission({ip(own, metrics)}).error_code() == 403);
-    CHECK(a.create_permission({ip(own, listener)}).error_code() == 403);
-    CHECK(a.channel_bind(0x4100, ip(own, metrics)).error_code() == 403);
+    CHECK(a.create_permission({address(own, metrics)}).error_code() == 403);
+    CHECK(a.create_permission({address(own, listener)}).error_code() == 403);
+    CHECK(a.channel_bind(0x4100, address(own, metrics)).error_code() == 403);
   }
   // B's relay as clients see it (the external address) is reachable; other ports of the
   // external address only because allowed-peer-ip names it exactly.
-  CHECK(b.relay().same_ip(ip("198.51.100.1", 0)));
+  CHECK(b.relay().same_ip(address("198.51.100.1", 0)));
   CHECK(a.create_permission({b.relay()}).is_success());
-  CHECK(a.create_permission({ip("198.51.100.1", 5000)}).is_success());
+  CHECK(a.create_permission({address("198.51.100.1", 5000)}).is_success());
 }
 
 TEST_CASE("own relay: listening on 0.0.0.0, the peer 0.0.0.0 stays denied") {
   auto config = strict_config();
-  config.listening_ips = {ip("0.0.0.0", 0)};
+  config.listening_ips = {address("0.0.0.0", 0)};
   TestServer server(config);
   TurnClient a(loopback(server.address().port));
   TurnClient b(loopback(server.address().port), "bob", "bob-pass");
   REQUIRE(a.allocate().is_success());
   REQUIRE(b.allocate().is_success());
   const std::uint16_t b_port = b.relay().port;
-  CHECK(a.create_permission({ip("0.0.0.0", b_port)}).error_code() == 403);
-  CHECK(a.create_permission({ip("::ffff:0.0.0.0", b_port)}).error_code() == 403);
-  CHECK(a.channel_bind(0x4000, ip("0.0.0.0", b_port)).error_code() == 403);
+  CHECK(a.create_permission({address("0.0.0.0", b_port)}).error_code() == 403);
+  CHECK(a.create_permission({address("::ffff:0.0.0.0", b_port)}).error_code() == 403);
+  CHECK(a.channel_bind(0x4000, address("0.0.0.0", b_port)).error_code() == 403);
   // B's relay, bound to the wildcard, is reached at a real address of the host.
   REQUIRE(a.create_permission({loopback(b_port)}).is_success());
   REQUIRE(b.create_permission({loopback(a.relay().port)}).is_success());

@@ -258,3 +258,29 @@ TEST_CASE("metrics: a prometheus port already in use is a startup error naming t
   }
   ::close(busy);
 }
+
+TEST_CASE("metrics: the defences' counters and gauges, with coturn 4.14's 401 names") {
+  const std::uint16_t port = free_port();
+  auto config = metrics_config(port);
+  config.unauthorized_ratelimit_rps = 2;  // test_config() raised it for its many clients
+  config.auth_ban = true;
+  config.auth_ban_maxretry = 2;
+  TestServer server(config);
+  TurnClient wrong(server.address(), "alice", "nope");
+  CHECK(wrong.allocate().error_code() == 401);
+  CHECK(wrong.allocate().error_code() == 401);  // the second failure bans 127.0.0.1
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.banned_sources == 1; }));
+  auto r = http_get(port, "/metrics");
+  CHECK(r.status == 200);
+  CHECK(sample(r.body, "turn_unauthenticated_401_requests") >= 1);
+  CHECK(sample(r.body, "turn_unauthenticated_401_responses") >= 1);
+  CHECK(sample(r.body, "turn_unauthenticated_401_dropped_responses") == 0);
+  CHECK(sample(r.body, "turn_ratelimit_total_buckets") == 4096);
+  CHECK(sample(r.body, "turn_ratelimit_hash_collisions") == 0);
+  CHECK(sample(r.body, "turnd_banned_sources") == 1);
+  CHECK(sample(r.body, "turnd_bans_total") == 1);
+  CHECK(sample(r.body, "turnd_auth_failures_total") == 2);
+  CHECK(r.body.find("# TYPE turnd_banned_sources gauge") != std::string::npos);
+  // Not served twice under turnd's own name.
+  CHECK(r.body.find("turnd_unauthenticated_401_requests_total") == std::string::npos);
+}

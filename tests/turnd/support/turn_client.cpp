@@ -15,6 +15,14 @@ stun::SocketAddress loopback(std::uint16_t port) {
   return stun::SocketAddress::v4({127, 0, 0, 1}, port);
 }
 
+stun::SocketAddress address(const char* ip, std::uint16_t port) {
+  auto a = stun::SocketAddress::parse_ip(ip);
+  if (!a)
+    throw std::invalid_argument(std::string("not an IP address: ") + ip);
+  a->port = port;
+  return *a;
+}
+
 // ---------------------------------------------------------------------------------------------
 // UdpSocket
 

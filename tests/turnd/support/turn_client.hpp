@@ -22,6 +22,8 @@
 namespace turntest {
 
 stun::SocketAddress loopback(std::uint16_t port = 0);
+/// "192.0.2.1" or "2001:db8::1" with `port`; throws std::invalid_argument when it is no address.
+stun::SocketAddress address(const char* ip, std::uint16_t port);
 
 /// A datagram; over TCP/TLS one frame cut from the stream, over DTLS one record (then `from` is
 /// the server's address).
