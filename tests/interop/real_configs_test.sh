@@ -35,15 +35,22 @@ serve() {
   if ! "$TURND" --check-config -c "$conf" "${overrides[@]}" >"$WORK/check.log" 2>&1; then
     echo "FAIL: $name: --check-config"; tail -3 "$WORK/check.log"; failed=$((failed + 1)); return
   fi
-  "$TURND" -c "$conf" "${overrides[@]}" >"$log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 50); do grep -q "listening on UDP" "$log" && break; sleep 0.1; done
+  # The port is drawn from the ephemeral range: another program may hold it. Try another then.
+  for _ in 1 2 3 4 5; do
+    "$TURND" -c "$conf" "${overrides[@]}" >"$log" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 50); do grep -q "listening on UDP\|cannot listen" "$log" && break; sleep 0.1; done
+    grep -q "cannot listen" "$log" || break
+    wait "$PID" 2>/dev/null || true
+    port=$((39000 + RANDOM % 1000))
+    overrides[3]=$port
+  done
   timeout 5 turnutils_stunclient -p "$port" 127.0.0.1 2>&1 | grep -q "reflexive addr: 127.0.0.1" || ok=0
   if [ "$ok" = 1 ] && [ "$#" -gt 0 ]; then
     timeout 30 turnutils_uclient -p "$port" "$@" -e 127.0.0.1 -r "$PEER_PORT" -m 2 -n 20 -l 200 \
       127.0.0.1 >"$WORK/uclient.log" 2>&1 && grep -q "Total lost packets 0 (0.000000%)" "$WORK/uclient.log" || ok=0
   fi
-  kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+  kill "$PID" 2>/dev/null || ok=0; wait "$PID" 2>/dev/null || true; PID=""
   if [ "$ok" = 1 ]; then
     echo "PASS: $name starts and serves$([ "$#" -gt 0 ] && echo ", relays")"; passed=$((passed + 1))
   else
