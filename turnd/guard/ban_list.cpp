@@ -56,12 +56,10 @@ BanList::Failure BanList::record_failure(const stun::SocketAddress& source, std:
 
   Failure f;
   f.recent = static_cast<unsigned>(e.failures.size());
-  const bool starts_ban = policy_.enabled && e.failures.size() >= policy_.maxretry &&
-                          e.banned_until == 0 &&
-                          std::none_of(policy_.ignore.begin(), policy_.ignore.end(),
-                                       [&](const AddressRange& r) {
-                                         return r.contains(source.unmapped());
-                                       });
+  const bool starts_ban =
+      policy_.enabled && e.failures.size() >= policy_.maxretry && e.banned_until == 0 &&
+      std::none_of(policy_.ignore.begin(), policy_.ignore.end(),
+                   [&](const AddressRange& r) { return r.contains(source.unmapped()); });
   if (!beyond_retries || starts_ban || now_s >= e.last_line_s + kQuietLineIntervalS) {
     f.log = true;
     f.suppressed = e.suppressed;
@@ -114,8 +112,7 @@ std::vector<std::string> BanList::expire(std::uint64_t now_s) {
   return ended;
 }
 
-bool BanCache::banned(const BanList& list, const stun::SocketAddress& source,
-                      std::uint64_t now_s) {
+bool BanCache::banned(const BanList& list, const stun::SocketAddress& source, std::uint64_t now_s) {
   if (!list.any())
     return false;
   const std::uint64_t g = list.generation();

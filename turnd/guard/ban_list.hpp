@@ -46,10 +46,10 @@ class BanList {
   void set_policy(BanPolicy policy);
 
   struct Failure {
-    bool log = false;             ///< write this failure's line
+    bool log = false;              ///< write this failure's line
     std::uint64_t suppressed = 0;  ///< this source's lines skipped since its last written one
-    bool banned = false;          ///< this failure started a ban: log that too
-    unsigned recent = 0;          ///< failures within findtime, this one included
+    bool banned = false;           ///< this failure started a ban: log that too
+    unsigned recent = 0;           ///< failures within findtime, this one included
   };
   /// One authentication failure of a verified source at wall-clock second `now_s`. The first
   /// maxretry lines within findtime are always written (they are what fail2ban counts, the last

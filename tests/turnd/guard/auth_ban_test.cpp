@@ -57,7 +57,8 @@ std::unique_ptr<TurnClient> bad_client(TestServer& server, std::uint8_t last) {
 void flood_failures(TestServer& server, TurnClient& c, int n) {
   REQUIRE(c.allocate().error_code() == 401);  // learns REALM and NONCE
   for (int i = 0; i < n; ++i)
-    c.socket().send_to(server.address(), c.build(stun::Method::kAllocate, requested_udp, {}, random_tid()));
+    c.socket().send_to(server.address(),
+                       c.build(stun::Method::kAllocate, requested_udp, {}, random_tid()));
 }
 
 /// test_config() with the ban on and its thresholds.

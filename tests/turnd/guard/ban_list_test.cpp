@@ -92,10 +92,10 @@ TEST_CASE("ban list: tracked sources are bounded; running bans are never forgott
   bans.record_failure(banned, kT);
   REQUIRE(bans.record_failure(banned, kT).banned);
   for (std::uint32_t i = 0; i < turn::BanList::kMaxTracked + 1000; ++i) {
-    const auto a = stun::SocketAddress::v4({100, static_cast<std::uint8_t>(i >> 16),
-                                            static_cast<std::uint8_t>(i >> 8),
-                                            static_cast<std::uint8_t>(i)},
-                                           1);
+    const auto a =
+        stun::SocketAddress::v4({100, static_cast<std::uint8_t>(i >> 16),
+                                 static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)},
+                                1);
     bans.record_failure(a, kT);
   }
   CHECK(bans.banned(banned, kT + 1));

@@ -22,7 +22,7 @@ TEST_CASE("source rate table: `limit` events per source per second") {
     first_drops += v.first_drop ? 1 : 0;
   }
   CHECK(allowed == 10);
-  CHECK(first_drops == 1);  // one log line per window, however long the flood
+  CHECK(first_drops == 1);               // one log line per window, however long the flood
   CHECK(t.consume(x, 10, 101).allowed);  // the next second is a new window
   CHECK(t.occupied(101) == 1);
   CHECK(t.occupied(102) == 0);
