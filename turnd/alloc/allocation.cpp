@@ -57,6 +57,15 @@ ChannelBindResult Allocation::bind_channel(std::uint16_t number, const stun::Soc
   return ChannelBindResult::kOk;
 }
 
+std::uint64_t Allocation::next_deadline() const {
+  std::uint64_t next = expires_ms;
+  for (const auto& [ip, expires] : permissions)
+    next = std::min(next, expires);
+  for (const auto& [number, channel] : channels)
+    next = std::min(next, channel.expires_ms);
+  return next;
+}
+
 void Allocation::expire(std::uint64_t now_ms) {
   std::erase_if(permissions, [now_ms](const auto& p) { return p.second <= now_ms; });
   for (auto it = channels.begin(); it != channels.end();) {

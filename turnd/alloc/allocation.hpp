@@ -2,15 +2,15 @@
 // bindings. Owned by exactly one worker; nothing here is shared between threads.
 #pragma once
 
-#include <uv.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/lease.hpp"
 #include "alloc/rate_limiter.hpp"
+#include "alloc/relay_binder.hpp"
 #include "net/ip_key.hpp"
 #include "stun/address.hpp"
 #include "stun/types.hpp"
@@ -57,27 +57,13 @@ struct Traffic {
   std::uint64_t peer_bytes = 0;
 };
 
-class Worker;
-
-/// The relay socket's poll handle; freed in its close callback (libuv: memory may only be
-/// released after uv_close completes).
-struct RelayHandle {
-  uv_poll_t poll{};
-  int fd = -1;
-  std::uint16_t port = 0;
-  class Allocation* allocation = nullptr;
-  Worker* worker = nullptr;
-};
-
 class Allocation {
  public:
   ClientKey key;
   stun::SocketAddress relay;       ///< the bound relay address
   stun::SocketAddress advertised;  ///< what XOR-RELAYED-ADDRESS says (external-ip mapped)
-  RelayHandle* handle = nullptr;
   /// RFC 8656 §7.2 dual allocation (ADDITIONAL-ADDRESS-FAMILY): the IPv6 relay beside the IPv4
-  /// one, sharing permissions, channels and lifetime; null otherwise.
-  RelayHandle* second = nullptr;
+  /// one, sharing permissions, channels and lifetime; unset (fd -1) otherwise.
   stun::SocketAddress second_relay;
   stun::SocketAddress second_advertised;
   std::uint64_t created_ms = 0;
@@ -116,15 +102,31 @@ class Allocation {
   RateLimiter peer_to_client_limit;
   std::uint64_t reserved_bps = 0;  ///< this allocation's share of bps-capacity
 
-  int relay_fd() const { return handle->fd; }
+  /// Filed by AllocationTable: a number no other allocation of the worker ever had, and the
+  /// deadline the table's expiry heap holds for it (the earliest of its own expiry and its
+  /// permissions' and channels').
+  std::uint64_t id = 0;
+  std::uint64_t scheduled_ms = 0;
+
+  // What the allocation holds, given back when it is destroyed (declared last: released
+  // first, before the state above that their release may still read).
+  Lease quota_slot;  ///< user-quota / total-quota
+  Lease bandwidth;   ///< reserved_bps of bps-capacity
+  RelaySocket primary;
+  RelaySocket secondary;  ///< the dual allocation's second relay
+
+  bool dual() const { return secondary.fd >= 0; }
+  int relay_fd() const { return primary.fd; }
   /// True when peers of `family` can be reached: the relay's family, or either of a dual one.
   bool serves(std::uint8_t family) const {
-    return relay.family == family || (second != nullptr && second_relay.family == family);
+    return relay.family == family || (dual() && second_relay.family == family);
   }
   /// The relay socket that sends to `peer` (the IPv6 one of a dual allocation for IPv6 peers).
   int relay_fd_for(const stun::SocketAddress& peer) const {
-    return second != nullptr && peer.family == second_relay.family ? second->fd : handle->fd;
+    return dual() && peer.family == second_relay.family ? secondary.fd : primary.fd;
   }
+  /// The earliest time something of this allocation ends: itself, a permission or a channel.
+  std::uint64_t next_deadline() const;
 
   bool has_permission(const stun::SocketAddress& peer, std::uint64_t now_ms) const;
   /// How many of `peers` have no permission yet (what installing them all would add).

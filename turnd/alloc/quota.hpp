@@ -4,7 +4,10 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "alloc/lease.hpp"
 
 namespace turn {
 
@@ -24,6 +27,13 @@ class QuotaTracker {
     ++mine;
     ++total_;
     return true;
+  }
+
+  /// acquire() as a lease: the slot is given back when the lease ends.
+  std::optional<Lease> lease(const std::string& user) {
+    if (!acquire(user))
+      return std::nullopt;
+    return Lease([this, user] { release(user); });
   }
 
   /// New limits (reload); allocations above them stay, new ones are refused until below.

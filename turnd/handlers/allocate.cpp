@@ -2,7 +2,6 @@
 #include <ctime>
 
 #include "handlers/request.hpp"
-#include "net/udp_socket.hpp"
 #include "userdb/rest_api.hpp"
 #include "util/log.hpp"
 
@@ -29,22 +28,22 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6, bool& 
   const auto& msg = r.msg;
   auto transport = msg.get(stun::attr::kRequestedTransport);
   if (!transport) {
-    send_error(r, 400, "Bad Request");
+    send_error(r, stun::ErrorCode::kBadRequest);
     return false;
   }
   tcp = *transport == stun::kTransportTcp;
   if ((*transport != stun::kTransportUdp && !tcp) || (!tcp && r.config().no_udp_relay) ||
       (tcp && r.config().no_tcp_relay)) {
-    send_error(r, 442, "Unsupported Transport Protocol");
+    send_error(r, stun::ErrorCode::kUnsupportedTransport);
     return false;
   }
   // RFC 6062 §5.1: a TCP relay is asked for over TCP or TLS, and without the UDP-only
   // attributes.
   if (tcp &&
-      (!r.worker.is_stream_client(r.key) || msg.has(stun::AttrType::kEvenPort) ||
+      (!r.ctx.is_stream_client(r.key) || msg.has(stun::AttrType::kEvenPort) ||
        msg.has(stun::AttrType::kReservationToken) || msg.has(stun::AttrType::kDontFragment) ||
        msg.has(stun::AttrType::kAdditionalAddressFamily))) {
-    send_error(r, 400, "Bad Request");
+    send_error(r, stun::ErrorCode::kBadRequest);
     return false;
   }
   const bool even_port = msg.has(stun::AttrType::kEvenPort);
@@ -53,14 +52,14 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6, bool& 
   const bool additional = msg.has(stun::AttrType::kAdditionalAddressFamily);
   if ((even_port && token) || (token && (requested_family || additional)) ||
       (requested_family && additional)) {
-    send_error(r, 400, "Bad Request");
+    send_error(r, stun::ErrorCode::kBadRequest);
     return false;
   }
   family = default_family(r);
   if (requested_family) {
     auto f = msg.get(stun::attr::kRequestedAddressFamily);
     if (!f || (*f != stun::kFamilyIpv4 && *f != stun::kFamilyIpv6)) {
-      send_error(r, 440, "Address Family not Supported");
+      send_error(r, stun::ErrorCode::kAddressFamilyNotSupported);
       return false;
     }
     family = *f;
@@ -70,7 +69,7 @@ bool check_request(Request& r, std::uint8_t& family, bool& additional_v6, bool& 
     // RFC 8656 §7.2: ADDITIONAL-ADDRESS-FAMILY may only ask for IPv6.
     auto f = msg.get(stun::attr::kAdditionalAddressFamily);
     if (!f || *f != stun::kFamilyIpv6) {
-      send_error(r, 400, "Bad Request");
+      send_error(r, stun::ErrorCode::kBadRequest);
       return false;
     }
     additional_v6 = true;
@@ -87,6 +86,7 @@ PortRequest port_request(const stun::MessageView& msg) {
   }
   if (auto token = msg.get(stun::attr::kReservationToken))
     p.reservation_token = *token;
+  p.dont_fragment = msg.has(stun::AttrType::kDontFragment);
   return p;
 }
 
@@ -94,15 +94,18 @@ PortRequest port_request(const stun::MessageView& msg) {
 /// the allocation stays IPv4-only and ADDRESS-ERROR-CODE says why for the IPv6 half.
 void add_ipv6_relay(Request& r, Allocation& a, stun::MessageBuilder& b) {
   auto ip = r.shared().relay_ip_for(r.config(), stun::kFamilyIpv6,
-                                    r.worker.listener(r.key.listener).local);
+                                    r.ctx.listener_address(r.key.listener));
   if (!ip) {
-    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv6, 440, "Address Family not Supported"});
+    b.add(stun::attr::kAddressErrorCode,
+          address_error(stun::kFamilyIpv6, stun::ErrorCode::kAddressFamilyNotSupported));
     return;
   }
-  if (!r.worker.add_second_relay(a, *ip)) {
-    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv6, 508, "Insufficient Capacity"});
+  if (!r.ctx.allocations().add_second_relay(a, *ip)) {
+    b.add(stun::attr::kAddressErrorCode,
+          address_error(stun::kFamilyIpv6, stun::ErrorCode::kInsufficientCapacity));
     return;
   }
+  a.second_advertised = SharedState::advertised(r.config(), a.second_relay);
   b.add(stun::attr::kXorRelayedAddress, a.second_advertised);
 }
 
@@ -110,21 +113,21 @@ void log_start(const Request& r, const Allocation& a) {
   if (!log::enabled(log::Level::kInfo))
     return;
   log::info("allocation start: client=" + r.client().to_string() + " transport=" +
-            std::string(r.worker.transport_name(r.key)) + " user=" + log::sanitize(a.user) +
+            std::string(r.ctx.transport_name(r.key)) + " user=" + log::sanitize(a.user) +
             " realm=" + r.config().realm + " relay=" + a.advertised.to_string() +
-            (a.second != nullptr ? " relay6=" + a.second_advertised.to_string() : "") +
+            (a.dual() ? " relay6=" + a.second_advertised.to_string() : "") +
             " lifetime=" + std::to_string(a.lifetime_s) + "s");
 }
 
 }  // namespace
 
 void handle_allocate(Request& r) {
-  if (Allocation* existing = r.worker.find_allocation(r.key)) {
+  if (Allocation* existing = r.ctx.allocations().find(r.key)) {
     // RFC 8656 §7.2: a retransmission gets the same answer; any other Allocate gets 437.
     if (existing->allocate_tid == r.msg.transaction_id() && !existing->allocate_response.empty()) {
-      r.worker.send_to_client(r.key, existing->allocate_response);
+      r.ctx.send_to_client(r.key, existing->allocate_response);
     } else {
-      send_error(r, 437, "Allocation Mismatch");
+      send_error(r, stun::ErrorCode::kAllocationMismatch);
     }
     return;
   }
@@ -137,10 +140,10 @@ void handle_allocate(Request& r) {
   if (shared.draining.load(std::memory_order_relaxed)) {
     // Draining for a restart or upgrade: the client should use its next server (RFC 8656 §7.2:
     // 508 when the server cannot take the allocation now).
-    send_error(r, 508, "Insufficient Capacity");
+    send_error(r, stun::ErrorCode::kInsufficientCapacity);
     return;
   }
-  const stun::SocketAddress& local = r.worker.listener(r.key.listener).local;
+  const stun::SocketAddress& local = r.ctx.listener_address(r.key.listener);
   auto relay_ip = shared.relay_ip_for(r.config(), family, local);
   bool ipv4_failed = false;
   if (!relay_ip && additional_v6) {
@@ -151,7 +154,7 @@ void handle_allocate(Request& r) {
     ipv4_failed = relay_ip.has_value();
   }
   if (!relay_ip) {
-    send_error(r, 440, "Address Family not Supported");
+    send_error(r, stun::ErrorCode::kAddressFamilyNotSupported);
     return;
   }
   // user-quota counts the user a TURN REST credential stands for, not the credential itself.
@@ -159,51 +162,39 @@ void handle_allocate(Request& r) {
       r.config().use_auth_secret
           ? userdb::rest_real_username(r.auth.user, r.config().rest_api_separator)
           : r.auth.user;
-  if (!shared.quota.acquire(quota_user)) {
-    send_error(r, 486, "Allocation Quota Reached");
-    return;
-  }
-  // bps-capacity: every allocation holds max-bps of the server's bandwidth while it runs.
-  const std::uint64_t max_bps = shared.max_bps.load(std::memory_order_relaxed);
-  if (!shared.reserve_bandwidth(max_bps, r.config().bps_capacity)) {
-    shared.quota.release(quota_user);
-    send_error(r, 508, "Insufficient Capacity");
-    return;
-  }
-  std::optional<std::uint64_t> token;
-  Allocation* a = tcp ? r.worker.create_tcp_allocation(r.key, *relay_ip)
-                      : r.worker.create_allocation(r.key, *relay_ip, port_request(r.msg), token);
-  if (a == nullptr) {
-    shared.quota.release(quota_user);
-    shared.reserved_bps.fetch_sub(max_bps, std::memory_order_relaxed);
-    send_error(r, 508, "Insufficient Capacity");
-    return;
-  }
-  a->reserved_bps = max_bps;
-  a->user = r.auth.user;
-  a->quota_user = quota_user;
   auto requested = r.msg.get(stun::attr::kLifetime);
-  a->lifetime_s =
+  AllocationRequest request;
+  request.relay_ip = *relay_ip;
+  request.tcp = tcp;
+  request.ports = port_request(r.msg);
+  request.user = r.auth.user;
+  request.quota_user = quota_user;
+  request.transport = r.ctx.transport_of(r.key);
+  request.max_bps = shared.max_bps.load(std::memory_order_relaxed);
+  request.bps_capacity = r.config().bps_capacity;
+  request.lifetime_s =
       negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
-  a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
-  a->client_to_peer_limit.set_rate(max_bps, r.now_ms());
-  a->peer_to_client_limit.set_rate(max_bps, r.now_ms());
-  if (r.msg.has(stun::AttrType::kDontFragment)) {
-    a->dont_fragment = true;
-    set_dont_fragment(a->relay_fd(), a->relay.is_v6());
+  const Created created = r.ctx.allocations().create(r.key, std::move(request), r.now_ms());
+  if (!created) {
+    send_error(r, created.error);  // what it took before failing is given back already
+    return;
   }
+  Allocation* a = created.allocation;
+  a->advertised = SharedState::advertised(r.config(), a->relay);
+  a->dont_fragment = r.msg.has(stun::AttrType::kDontFragment);
 
   Response response(r, stun::Class::kSuccess);
   auto& b = response.builder();
   b.add(stun::attr::kXorRelayedAddress, a->advertised);
   b.add(stun::attr::kLifetime, a->lifetime_s);
-  if (token)
-    b.add(stun::attr::kReservationToken, *token);
+  if (a->reservation_token)
+    b.add(stun::attr::kReservationToken, *a->reservation_token);
   b.add(stun::attr::kXorMappedAddress, r.client());
   if (additional_v6)
     add_ipv6_relay(r, *a, b);
   if (ipv4_failed)
-    b.add(stun::attr::kAddressErrorCode, {stun::kFamilyIpv4, 440, "Address Family not Supported"});
+    b.add(stun::attr::kAddressErrorCode,
+          address_error(stun::kFamilyIpv4, stun::ErrorCode::kAddressFamilyNotSupported));
   const stun::Bytes sent = response.send();
   a->allocate_tid = r.msg.transaction_id();
   a->allocate_response.assign(sent.begin(), sent.end());

@@ -4,7 +4,7 @@
 namespace turn {
 
 void handle_binding(Request& r) {
-  WorkerStats& stats = r.worker.counters();
+  WorkerStats& stats = r.ctx.stats();
   WorkerStats::add(stats.stun_binding_requests);
   if (!r.msg.unknown_required().empty()) {
     WorkerStats::add(stats.stun_binding_errors);

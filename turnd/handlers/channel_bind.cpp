@@ -13,7 +13,7 @@ void handle_channel_bind(Request& r) {
   // RFC 6062 §5.1: a TCP allocation has no channels.
   if (a->tcp || !channel || !peer_ref ||
       !stun::is_valid_channel(*channel, r.config().max_channel())) {
-    send_error(r, 400, "Bad Request");
+    send_error(r, stun::ErrorCode::kBadRequest);
     return;
   }
   auto peer = accepted_peer(r, *a, *peer_ref);
@@ -24,25 +24,26 @@ void handle_channel_bind(Request& r) {
   // The binding installs a permission too (§11.2): both must fit before either changes.
   if (a->permissions.size() + a->new_permissions({peer->address}) >
       config.max_allocation_permissions) {
-    WorkerStats::add(r.worker.counters().permissions_refused);
-    send_error(r, 508, "Insufficient Capacity");
+    WorkerStats::add(r.ctx.stats().permissions_refused);
+    send_error(r, stun::ErrorCode::kInsufficientCapacity);
     return;
   }
-  switch (a->bind_channel(*channel, peer->address,
-                          now + std::uint64_t{config.channel_lifetime} * 1000, peer->own_relay,
-                          config.max_allocation_channels)) {
+  AllocationTable& table = r.ctx.allocations();
+  switch (table.bind_channel(*a, *channel, peer->address,
+                             now + std::uint64_t{config.channel_lifetime} * 1000, peer->own_relay,
+                             config.max_allocation_channels)) {
     case ChannelBindResult::kOk:
       break;
     case ChannelBindResult::kConflict:
       // RFC 8656 §11.2: a number bound to another peer, or a peer bound to another number.
-      send_error(r, 400, "Bad Request");
+      send_error(r, stun::ErrorCode::kBadRequest);
       return;
     case ChannelBindResult::kFull:
-      WorkerStats::add(r.worker.counters().channels_refused);
-      send_error(r, 508, "Insufficient Capacity");
+      WorkerStats::add(r.ctx.stats().channels_refused);
+      send_error(r, stun::ErrorCode::kInsufficientCapacity);
       return;
   }
-  a->permit(peer->address, now + std::uint64_t{config.permission_lifetime} * 1000);
+  table.permit(*a, peer->address, now + std::uint64_t{config.permission_lifetime} * 1000);
   Response(r, stun::Class::kSuccess).send();
 }
 

@@ -18,18 +18,18 @@ void handle_create_permission(Request& r) {
     peers.push_back(peer->address);
   }
   if (peers.empty()) {
-    send_error(r, 400, "Bad Request");
+    send_error(r, stun::ErrorCode::kBadRequest);
     return;
   }
   // RFC 8656 §9.2: a server that cannot install the permissions answers 508.
   if (a->permissions.size() + a->new_permissions(peers) > r.config().max_allocation_permissions) {
-    WorkerStats::add(r.worker.counters().permissions_refused);
-    send_error(r, 508, "Insufficient Capacity");
+    WorkerStats::add(r.ctx.stats().permissions_refused);
+    send_error(r, stun::ErrorCode::kInsufficientCapacity);
     return;
   }
   const std::uint64_t expires = r.now_ms() + std::uint64_t{r.config().permission_lifetime} * 1000;
   for (const auto& p : peers)
-    a->permit(p, expires);
+    r.ctx.allocations().permit(*a, p, expires);
   Response(r, stun::Class::kSuccess).send();
 }
 

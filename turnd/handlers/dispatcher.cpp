@@ -1,11 +1,6 @@
 #include "handlers/dispatcher.hpp"
 
-#include <ctime>
-
 #include "handlers/request.hpp"
-#include "relay/relay_path.hpp"
-#include "stun/demux.hpp"
-#include "stun/integrity.hpp"
 #include "util/log.hpp"
 
 namespace turn {
@@ -21,15 +16,14 @@ bool is_turn_method(stun::Method m) {
 /// never gets here, so it can neither get a victim banned nor flood the log): counted toward
 /// the source's ban, and logged as the one stable line conf/fail2ban matches.
 void record_auth_failure(const Request& r, const AuthOutcome& outcome) {
-  WorkerStats::add(r.worker.counters().auth_failures);
+  WorkerStats::add(r.ctx.stats().auth_failures);
   BanList& bans = r.shared().bans;
-  const BanList::Failure f =
-      bans.record_failure(r.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  const BanList::Failure f = bans.record_failure(r.client(), r.ctx.wall_s());
   if (f.log && log::enabled(log::Level::kWarning)) {
     auto realm = r.msg.get(stun::attr::kRealm);
     std::string line =
         "auth failure from " + r.client().ip_string() + " port " + std::to_string(r.client().port) +
-        " transport=" + r.worker.transport_name(r.key) + " user=\"" + log::sanitize(outcome.user) +
+        " transport=" + r.ctx.transport_name(r.key) + " user=\"" + log::sanitize(outcome.user) +
         "\" realm=\"" + log::sanitize(realm ? *realm : std::string_view{}) + "\" reason=\"" +
         outcome.reason + "\"";
     if (f.suppressed != 0)
@@ -51,7 +45,7 @@ bool authenticate(Request& r) {
     r.auth.kind = AuthOutcome::Kind::kOk;
     return true;
   }
-  const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
+  const std::uint64_t now_s = r.ctx.wall_s();
   r.auth = r.shared().auth.check(r.msg, r.client(), now_s);
   if (r.auth.source_verified) {
     // It answered one of our 401s from this address: not a reflection victim.
@@ -61,24 +55,24 @@ bool authenticate(Request& r) {
     case AuthOutcome::Kind::kOk:
       return true;
     case AuthOutcome::Kind::kChallenge:
-      send_challenge(r, 401);
+      send_challenge(r, stun::ErrorCode::kUnauthorized);
       return false;
     case AuthOutcome::Kind::kStale:
-      send_challenge(r, 438);
+      send_challenge(r, stun::ErrorCode::kStaleNonce);
       return false;
     case AuthOutcome::Kind::kBadRequest:
       if (r.auth.source_verified) {
         record_auth_failure(r, r.auth);
       } else {
         // Credentials without a nonce of ours: anyone can send these with a forged source.
-        WorkerStats::add(r.worker.counters().auth_unverified);
+        WorkerStats::add(r.ctx.stats().auth_unverified);
       }
       r.auth = AuthOutcome{};
-      send_error(r, 400, "Bad Request");
+      send_error(r, stun::ErrorCode::kBadRequest);
       return false;
     case AuthOutcome::Kind::kUnauthorized:
       record_auth_failure(r, r.auth);
-      send_challenge(r, 401);
+      send_challenge(r, stun::ErrorCode::kUnauthorized);
       return false;
   }
   return false;
@@ -91,12 +85,12 @@ bool within_request_rate(Request& r) {
   const unsigned rps = r.config().request_ratelimit_rps;
   if (rps == 0)
     return true;
-  const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+  const auto now_s = static_cast<std::uint32_t>(r.ctx.wall_s());
   const SourceRateTable::Verdict v =
       r.shared().requests.consume(SourceKey::of(r.client()), rps, now_s);
   if (v.allowed)
     return true;
-  WorkerStats::add(r.worker.counters().rate_limited_requests);
+  WorkerStats::add(r.ctx.stats().rate_limited_requests);
   if (v.first_drop && log::enabled(log::Level::kWarning)) {
     static log::RateLimit limit(5);
     log::write_limited(limit, log::Level::kWarning,
@@ -107,9 +101,11 @@ bool within_request_rate(Request& r) {
   return false;
 }
 
-void handle_request(Worker& worker, const ClientKey& key, const stun::MessageView& msg) {
-  Request r{worker, key, msg, {}};
-  const Config& config = worker.config();
+}  // namespace
+
+void handle_request(TurnContext& ctx, const ClientKey& key, const stun::MessageView& msg) {
+  Request r{ctx, key, msg, {}};
+  const Config& config = ctx.config();
   const stun::Method method = msg.method();
   if (method == stun::Method::kBinding) {
     // coturn 4.7+: classic RFC 3489 requests only with stun-backward-compatibility.
@@ -119,7 +115,7 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
       static log::RateLimit limit(20);
       log::write_limited(limit, log::Level::kInfo,
                          "binding request from " + r.client().to_string() +
-                             " transport=" + worker.transport_name(key));
+                             " transport=" + ctx.transport_name(key));
     }
     // secure-stun: Binding needs the same long-term credentials as TURN requests.
     if (config.secure_stun && !msg.is_classic() && (!within_request_rate(r) || !authenticate(r)))
@@ -128,7 +124,7 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
     return;
   }
   if (!is_turn_method(method) || config.stun_only || msg.is_classic()) {
-    send_error(r, 400, "Bad Request");  // unknown method, or TURN disabled
+    send_error(r, stun::ErrorCode::kBadRequest);  // unknown method, or TURN disabled
     return;
   }
   if (!within_request_rate(r) || !authenticate(r))
@@ -158,51 +154,6 @@ void handle_request(Worker& worker, const ClientKey& key, const stun::MessageVie
       break;
     default:
       break;
-  }
-}
-
-}  // namespace
-
-void on_client_datagram(Worker& worker, const ClientKey& key, stun::Bytes data) {
-  WorkerStats& stats = worker.counters();
-  // The built-in ban: a banned source gets no answer at all, on any transport.
-  if (worker.source_banned(key.client))
-    return;
-  if (data.empty()) {
-    WorkerStats::add(stats.malformed_packets);
-    return;
-  }
-  // RFC 7983 gives ChannelData 64-79; RFC 5766 channel numbers reach first byte 127.
-  if (data[0] >= 0x40 && data[0] <= (worker.config().max_channel() >> 8)) {
-    on_client_channel_data(worker, key, data);
-    return;
-  }
-  switch (stun::classify(data[0])) {
-    case stun::PacketKind::kStun:
-      break;
-    default:
-      WorkerStats::add(stats.unknown_packets);
-      return;
-  }
-  auto msg = stun::MessageView::parse(data);
-  // RFC 8489 §7.3: a FINGERPRINT that does not match means "not STUN": drop silently.
-  if (!msg || (msg->fingerprint_offset() && !stun::verify_fingerprint(*msg))) {
-    WorkerStats::add(stats.malformed_packets);
-    return;
-  }
-  switch (msg->message_class()) {
-    case stun::Class::kRequest:
-      handle_request(worker, key, *msg);
-      return;
-    case stun::Class::kIndication:
-      // Send is the only indication a client sends that needs work; Binding indications are
-      // keepalives (RFC 8489 §6.3.2).
-      if (msg->method() == stun::Method::kSend)
-        on_send_indication(worker, key, *msg);
-      return;
-    default:
-      WorkerStats::add(stats.malformed_packets);  // responses are never sent to a server
-      return;
   }
 }
 

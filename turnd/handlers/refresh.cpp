@@ -8,7 +8,7 @@ void handle_refresh(Request& r) {
   if (a == nullptr)
     return;
   if (auto family = r.msg.get(stun::attr::kRequestedAddressFamily); family && !a->serves(*family)) {
-    send_error(r, 443, "Peer Address Family Mismatch");
+    send_error(r, stun::ErrorCode::kPeerAddressFamilyMismatch);
     return;
   }
   auto requested = r.msg.get(stun::attr::kLifetime);
@@ -16,15 +16,15 @@ void handle_refresh(Request& r) {
   if (requested && *requested == 0) {
     // Delete first, answer second: once the client has the answer, the allocation is gone
     // everywhere it can look (counters, logs), not a moment later.
-    WorkerStats::add(r.worker.counters().allocations_deleted);
-    r.worker.remove_allocation(*a, "deleted");
+    WorkerStats::add(r.ctx.stats().allocations_deleted);
+    r.ctx.allocations().remove(*a, "deleted");
     response.builder().add(stun::attr::kLifetime, 0u);
     response.send();
     return;
   }
-  a->lifetime_s =
-      negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt);
-  a->expires_ms = r.now_ms() + std::uint64_t{a->lifetime_s} * 1000;
+  r.ctx.allocations().set_lifetime(
+      *a, negotiate_lifetime(r.config(), requested ? std::optional(*requested) : std::nullopt),
+      r.now_ms());
   response.builder().add(stun::attr::kLifetime, a->lifetime_s);
   response.send();
 }

@@ -5,26 +5,27 @@
 #include <string_view>
 
 #include "auth/authenticator.hpp"
+#include "handlers/turn_context.hpp"
 #include "stun/builder.hpp"
+#include "stun/error_codes.hpp"
 #include "stun/message_view.hpp"
-#include "worker/worker.hpp"
 
 namespace turn {
 
 struct Request {
-  Worker& worker;
+  TurnContext& ctx;
   const ClientKey& key;
   const stun::MessageView& msg;
   AuthOutcome auth;  ///< kOk with an empty key when authentication is off or not required
 
   const stun::SocketAddress& client() const { return key.client; }
-  SharedState& shared() const { return worker.shared(); }
-  const Config& config() const { return worker.config(); }
-  const PeerPolicy& policy() const { return worker.settings().policy; }
-  std::uint64_t now_ms() const { return worker.now_ms(); }
+  SharedState& shared() const { return ctx.shared(); }
+  const Config& config() const { return ctx.config(); }
+  const PeerPolicy& policy() const { return ctx.settings().policy; }
+  std::uint64_t now_ms() const { return ctx.now_ms(); }
 };
 
-/// A response being built in the worker's transmit buffer.
+/// A response being built in the context's transmit buffer.
 class Response {
  public:
   Response(Request& request, stun::Class cls);
@@ -38,12 +39,18 @@ class Response {
   stun::MessageBuilder builder_;
 };
 
-/// An error response (RFC 8489 §14.8), signed when the request authenticated.
-void send_error(Request& request, std::uint16_t code, std::string_view reason);
+/// An error response (RFC 8489 §14.8) with the code's one reason phrase, signed when the request
+/// authenticated.
+void send_error(Request& request, stun::ErrorCode code);
+/// ADDRESS-ERROR-CODE's value (RFC 8656 §18.12) for one family of a dual allocation.
+inline stun::codec::AddressErrorCode::Value address_error(std::uint8_t family, stun::ErrorCode e) {
+  return {family, stun::code_of(e), stun::reason_phrase(e)};
+}
 /// 420 with the unknown comprehension-required attributes (RFC 8489 §6.3.1.1).
 void send_unknown_attributes(Request& request);
-/// 401 or 438 with REALM, a fresh NONCE and PASSWORD-ALGORITHMS (RFC 8489 §9.2.4); unsigned.
-void send_challenge(Request& request, std::uint16_t code);
+/// 401 or 438 (kUnauthorized, kStaleNonce) with REALM, a fresh NONCE and PASSWORD-ALGORITHMS (RFC
+/// 8489 §9.2.4); unsigned.
+void send_challenge(Request& request, stun::ErrorCode code);
 
 /// The allocation of the request's 5-tuple, checked for RFC 8656 §5's rule that later requests
 /// use the same credentials (else 441). Sends 437/441 and returns nullptr when it fails.

@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <ctime>
 
 #include "handlers/request.hpp"
 #include "handlers/seal.hpp"
@@ -9,7 +8,7 @@ namespace turn {
 
 Response::Response(Request& request, stun::Class cls)
     : request_(request),
-      builder_(stun::MessageBuilder::response_to(request.worker.tx_buffer(), request.msg, cls)) {}
+      builder_(stun::MessageBuilder::response_to(request.ctx.tx_buffer(), request.msg, cls)) {}
 
 void seal_response(stun::MessageBuilder& b, const Config& config, const AuthOutcome& auth,
                    bool request_had_fingerprint) {
@@ -35,7 +34,7 @@ stun::Bytes Response::send() {
                std::string(stun::to_string(bytes.error())));
     return {};
   }
-  request_.worker.send_to_client(request_.key, *bytes);
+  request_.ctx.send_to_client(request_.key, *bytes);
   return *bytes;
 }
 
@@ -51,12 +50,12 @@ namespace {
 bool may_answer_unsigned(Request& request, bool is_401) {
   if (request.key.connection != 0 || request.auth.key_len != 0)
     return true;
-  WorkerStats& stats = request.worker.counters();
+  WorkerStats& stats = request.ctx.stats();
   if (is_401)
     WorkerStats::add(stats.unauthenticated_401_requests);
   const Config& config = request.config();
   const SourceKey source = SourceKey::of(request.client());
-  const auto now_s = static_cast<std::uint32_t>(::time(nullptr));
+  const auto now_s = static_cast<std::uint32_t>(request.ctx.wall_s());
   if (config.unauthorized_ratelimit &&
       !request.shared().verified_sources.recent(source, now_s, config.stale_nonce)) {
     const SourceRateTable::Verdict v = request.shared().unauthorized_answers.consume(
@@ -81,40 +80,42 @@ bool may_answer_unsigned(Request& request, bool is_401) {
 
 }  // namespace
 
-void send_error(Request& request, std::uint16_t code, std::string_view reason) {
-  if (!may_answer_unsigned(request, code == 401))
+void send_error(Request& request, stun::ErrorCode error) {
+  const std::uint16_t code = stun::code_of(error);
+  if (!may_answer_unsigned(request, error == stun::ErrorCode::kUnauthorized))
     return;
-  WorkerStats::add(request.worker.counters().error_responses);
+  WorkerStats::add(request.ctx.stats().error_responses);
   if (log::enabled(log::Level::kVerbose)) {
     log::write(log::Level::kVerbose, "error " + std::to_string(code) + " to " +
                                          request.client().to_string() + " for " +
                                          std::string(stun::method_name(request.msg.method())));
   }
   Response r(request, stun::Class::kError);
-  r.builder().add(stun::attr::kErrorCode, {code, reason});
+  r.builder().add(stun::attr::kErrorCode, {code, stun::reason_phrase(error)});
   r.send();
 }
 
 void send_unknown_attributes(Request& request) {
   if (!may_answer_unsigned(request, false))
     return;
-  WorkerStats::add(request.worker.counters().error_responses);
+  WorkerStats::add(request.ctx.stats().error_responses);
   Response r(request, stun::Class::kError);
-  r.builder().add(stun::attr::kErrorCode, {420, "Unknown Attribute"});
+  r.builder().add(stun::attr::kErrorCode,
+                  {stun::code_of(stun::ErrorCode::kUnknownAttribute),
+                   stun::reason_phrase(stun::ErrorCode::kUnknownAttribute)});
   r.builder().add(stun::attr::kUnknownAttributes, request.msg.unknown_required());
   r.send();
 }
 
-void send_challenge(Request& request, std::uint16_t code) {
+void send_challenge(Request& request, stun::ErrorCode code) {
   request.auth = AuthOutcome{};  // challenges are never signed
-  if (!may_answer_unsigned(request, code == 401))
+  if (!may_answer_unsigned(request, code == stun::ErrorCode::kUnauthorized))
     return;
-  WorkerStats::add(request.worker.counters().error_responses);
+  WorkerStats::add(request.ctx.stats().error_responses);
   SharedState& shared = request.shared();
-  const std::string nonce =
-      shared.nonces.issue(request.client(), static_cast<std::uint64_t>(::time(nullptr)));
+  const std::string nonce = shared.nonces.issue(request.client(), request.ctx.wall_s());
   Response r(request, stun::Class::kError);
-  r.builder().add(stun::attr::kErrorCode, {code, code == 438 ? "Stale Nonce" : "Unauthorized"});
+  r.builder().add(stun::attr::kErrorCode, {stun::code_of(code), stun::reason_phrase(code)});
   r.builder().add(stun::attr::kRealm, request.config().realm);
   r.builder().add(stun::attr::kNonce, nonce);
   stun::codec::PasswordAlgorithms::Value algorithms;
@@ -125,13 +126,13 @@ void send_challenge(Request& request, std::uint16_t code) {
 }
 
 Allocation* owned_allocation(Request& request) {
-  Allocation* a = request.worker.find_allocation(request.key);
+  Allocation* a = request.ctx.allocations().find(request.key);
   if (a == nullptr) {
-    send_error(request, 437, "Allocation Mismatch");
+    send_error(request, stun::ErrorCode::kAllocationMismatch);
     return nullptr;
   }
   if (a->user != request.auth.user) {
-    send_error(request, 441, "Wrong Credentials");
+    send_error(request, stun::ErrorCode::kWrongCredentials);
     return nullptr;
   }
   return a;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "alloc/bandwidth_pool.hpp"
 #include "alloc/quota.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/nonce.hpp"
@@ -44,16 +45,7 @@ struct SharedState {
   /// Read when an allocation is created; written by the control thread.
   std::atomic<std::uint64_t> max_bps{0};
   /// bps-capacity bookkeeping: the bandwidth running allocations have reserved.
-  std::atomic<std::uint64_t> reserved_bps{0};
-  /// Reserves `bps` within `capacity` (0 = no cap); false when it does not fit.
-  bool reserve_bandwidth(std::uint64_t bps, std::uint64_t capacity) {
-    std::uint64_t now = reserved_bps.load(std::memory_order_relaxed);
-    do {
-      if (capacity != 0 && now + bps > capacity)
-        return false;
-    } while (!reserved_bps.compare_exchange_weak(now, now + bps, std::memory_order_relaxed));
-    return true;
-  }
+  BandwidthPool bandwidth;
   /// SIGUSR1: no new allocations; existing ones run on until they end.
   std::atomic<bool> draining{false};
   /// Every worker, by index, set before they start: an RFC 6062 data connection whose

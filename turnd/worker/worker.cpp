@@ -5,9 +5,10 @@
 #include <cerrno>
 #include <ctime>
 
-#include "handlers/dispatcher.hpp"
+#include "ingress/ingress.hpp"
 #include "net/udp_socket.hpp"
 #include "relay/relay_path.hpp"
+#include "stun/demux.hpp"
 #include "util/log.hpp"
 
 namespace turn {
@@ -38,8 +39,10 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       loop_(std::make_unique<uv_loop_t>()),
       batch_(std::make_unique<RecvBatch>()),
       tx_queue_(std::make_unique<TxQueue>()),
-      tx_storage_(stun::kHeaderSize + 0xFFFC) {
+      tx_storage_(stun::kHeaderSize + 0xFFFC),
+      allocations_(*this, shared.quota, shared.bandwidth, stats_) {
   tx_ = tx_storage_;
+  allocations_.on_end([this](Allocation& a, const char* why) { on_allocation_end(a, why); });
   uv_loop_init(loop_.get());
   uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop);
   stop_async_.data = this;
@@ -132,8 +135,7 @@ void Worker::on_stop(uv_async_t* handle) {
 }
 
 void Worker::close_all() {
-  while (!allocations_.empty())
-    remove_allocation(*allocations_.begin()->second, "shutdown");
+  allocations_.remove_all("shutdown");
   while (!streams_.empty())
     close_stream(*streams_.begin()->second, "shutdown");
   while (!dtls_clients_.empty())
@@ -193,7 +195,7 @@ void Worker::drain(int fd, OnDatagram&& on_datagram) {
 }
 
 bool Worker::source_banned(const stun::SocketAddress& source) {
-  if (!bans_.banned(shared_.bans, source, static_cast<std::uint64_t>(::time(nullptr))))
+  if (!bans_.banned(shared_.bans, source, wall_s()))
     return false;
   WorkerStats::add(stats_.banned_packets);
   return true;
@@ -202,8 +204,9 @@ bool Worker::source_banned(const stun::SocketAddress& source) {
 void Worker::drain_listener(Listener& l) {
   drain(l.fd, [this, &l](const stun::SocketAddress& from, stun::MutableBytes data) {
     // RFC 7983: first bytes 20-63 are DTLS records; STUN and ChannelData never start so.
-    if (!data.empty() && data[0] >= 20 && data[0] <= 63 && settings_->tls &&
-        settings_->tls->dtls() != nullptr) {
+    if (!data.empty() &&
+        stun::classify(data[0], config().max_channel()) == stun::PacketKind::kDtls &&
+        settings_->tls && settings_->tls->dtls() != nullptr) {
       if (source_banned(from))
         return true;  // not even a HelloVerifyRequest
       on_dtls_datagram(l, from, data);
@@ -262,16 +265,7 @@ void Worker::on_sweep(uv_timer_t* handle) {
 
 void Worker::sweep() {
   const std::uint64_t now = now_ms();
-  for (auto it = allocations_.begin(); it != allocations_.end();) {
-    Allocation& a = *it->second;
-    ++it;  // remove_allocation erases the current element
-    if (a.expires_ms <= now) {
-      WorkerStats::add(stats_.allocations_expired);
-      remove_allocation(a, "expired");
-    } else {
-      a.expire(now);
-    }
-  }
+  allocations_.expire(now);
   sweep_streams(now);
   sweep_peers(now);
   sweep_dtls(now);
@@ -279,9 +273,8 @@ void Worker::sweep() {
     shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
 }
 
-Allocation* Worker::find_allocation(const ClientKey& key) {
-  auto it = allocations_.find(key);
-  return it == allocations_.end() ? nullptr : it->second.get();
+std::uint64_t Worker::wall_s() const {
+  return static_cast<std::uint64_t>(::time(nullptr));
 }
 
 namespace {
@@ -296,8 +289,7 @@ int bind_relay_port(const stun::SocketAddress& ip, std::uint16_t port) {
 }  // namespace
 
 Worker::BoundRelay Worker::bind_relay(const stun::SocketAddress& relay_ip,
-                                      const PortRequest& request,
-                                      std::optional<std::uint64_t>& token) {
+                                      const PortRequest& request) {
   const auto now_s = static_cast<std::uint64_t>(::time(nullptr));
   PortPool& ports = shared_.ports;
   if (request.reservation_token) {
@@ -305,7 +297,7 @@ Worker::BoundRelay Worker::bind_relay(const stun::SocketAddress& relay_ip,
     auto reserved = ports.claim(*request.reservation_token, now_s);
     if (!reserved)
       return {};
-    return {reserved->fd, local_address_of(reserved->fd)};
+    return {reserved->fd, local_address_of(reserved->fd), std::nullopt};
   }
   for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
     const auto port = request.even ? ports.take_even(request.reserve_next) : ports.take();
@@ -327,46 +319,36 @@ Worker::BoundRelay Worker::bind_relay(const stun::SocketAddress& relay_ip,
     }
     if (request.reserve_next) {
       // RFC 8656 §7.2: port+1 is held, socket and all, for the Allocate that brings the token.
-      token = ports.reserve(static_cast<std::uint16_t>(*port + 1), next_fd,
-                            now_s + kReservationSeconds);
+      const std::uint64_t token = ports.reserve(static_cast<std::uint16_t>(*port + 1), next_fd,
+                                                now_s + kReservationSeconds);
+      return {fd, local_address_of(fd), token};
     }
-    return {fd, local_address_of(fd)};
+    return {fd, local_address_of(fd), std::nullopt};
   }
   return {};
 }
 
-Allocation* Worker::create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
-                                      const PortRequest& request,
-                                      std::optional<std::uint64_t>& token) {
-  const BoundRelay bound = bind_relay(relay_ip, request, token);
+std::optional<RelaySocket> Worker::open_udp(Allocation& owner, const stun::SocketAddress& ip,
+                                            const PortRequest& ports) {
+  BoundRelay bound = bind_relay(ip, ports);
   if (bound.fd < 0)
-    return nullptr;
-  const int fd = bound.fd;
-  const std::uint16_t port = bound.address.port;
-
-  auto a = std::make_unique<Allocation>();
-  a->key = key;
-  a->relay = bound.address;
-  a->advertised = SharedState::advertised(config(), a->relay);
-  a->handle = watch_relay(fd, port, a.get());
-  a->reservation_token = token;
-  shared_.ports.live.add(a->relay, RelayProtocol::kUdp);
-  return register_allocation(std::move(a));
+    return std::nullopt;
+  if (ports.dont_fragment)
+    set_dont_fragment(bound.fd, bound.address.is_v6());
+  RelayHandle* h = watch_relay(bound.fd, bound.address.port, &owner, &Worker::on_relay_readable);
+  shared_.ports.live.add(bound.address, RelayProtocol::kUdp);
+  RelaySocket socket = lease_relay(h, bound.address);
+  if (bound.token) {
+    // RFC 8656 §7.2: the reserved port+1 ends with this allocation unless claimed first.
+    socket.reservation_token = bound.token;
+    socket.reservation =
+        Lease([this, token = *bound.token] { shared_.ports.cancel_reservation(token); });
+  }
+  return socket;
 }
 
-Allocation* Worker::register_allocation(std::unique_ptr<Allocation> a) {
-  a->created_ms = now_ms();
-  a->transport = client_transport(a->key);
-  Allocation* raw = a.get();
-  allocations_.emplace(raw->key, std::move(a));
-  WorkerStats::add(stats_.allocations_created);
-  stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
-  WorkerStats::add(
-      stats_.active_allocations_by_transport[static_cast<std::size_t>(raw->transport)]);
-  return raw;
-}
-
-RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a) {
+RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a,
+                                 uv_poll_cb on_readable) {
   auto* h = new RelayHandle;
   h->fd = fd;
   h->port = port;
@@ -374,20 +356,16 @@ RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a) {
   h->worker = this;
   uv_poll_init(loop_.get(), &h->poll, fd);
   h->poll.data = h;
-  uv_poll_start(&h->poll, UV_READABLE, &Worker::on_relay_readable);
+  uv_poll_start(&h->poll, UV_READABLE, on_readable);
   return h;
 }
 
-bool Worker::add_second_relay(Allocation& a, const stun::SocketAddress& relay_ip) {
-  std::optional<std::uint64_t> no_token;
-  const BoundRelay bound = bind_relay(relay_ip, PortRequest{}, no_token);
-  if (bound.fd < 0)
-    return false;
-  a.second = watch_relay(bound.fd, bound.address.port, &a);
-  a.second_relay = bound.address;
-  shared_.ports.live.add(bound.address, RelayProtocol::kUdp);
-  a.second_advertised = SharedState::advertised(config(), bound.address);
-  return true;
+RelaySocket Worker::lease_relay(RelayHandle* h, const stun::SocketAddress& address) {
+  RelaySocket socket;
+  socket.fd = h->fd;
+  socket.address = address;
+  socket.lease = Lease([this, h] { close_relay(h); });
+  return socket;
 }
 
 void Worker::close_relay(RelayHandle* h) {
@@ -398,7 +376,7 @@ void Worker::close_relay(RelayHandle* h) {
   uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), free_relay_handle);
 }
 
-void Worker::remove_allocation(Allocation& a, const char* why) {
+void Worker::on_allocation_end(Allocation& a, const char* why) {
   if (log::enabled(log::Level::kInfo)) {
     log::info("allocation end: client=" + a.key.client.to_string() +
               " transport=" + transport_name(a.key) + " user=" + log::sanitize(a.user) +
@@ -415,11 +393,6 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
                                {a.traffic.client_packets, a.traffic.client_bytes,
                                 a.traffic.peer_packets, a.traffic.peer_bytes});
   }
-  WorkerStats::sub(stats_.active_allocations_by_transport[static_cast<std::size_t>(a.transport)]);
-  shared_.quota.release(a.quota_user);
-  shared_.reserved_bps.fetch_sub(a.reserved_bps, std::memory_order_relaxed);
-  if (a.reservation_token)
-    shared_.ports.cancel_reservation(*a.reservation_token);
   // RFC 6062: the peer connections (and their data connections) end with the allocation.
   while (!a.peer_connections.empty()) {
     auto it = peers_.find(a.peer_connections.back());
@@ -429,14 +402,11 @@ void Worker::remove_allocation(Allocation& a, const char* why) {
     }
     close_peer(*it->second, "allocation ended");
   }
-  close_relay(a.handle);
-  if (a.second != nullptr)
-    close_relay(a.second);
-  allocations_.erase(a.key);
-  stats_.active_allocations.store(allocations_.size(), std::memory_order_relaxed);
+  // The relay sockets, quota slot, bandwidth and port reservation are the allocation's
+  // leases: the table gives them back when it destroys the allocation, right after this.
 }
 
-ClientTransport Worker::client_transport(const ClientKey& key) const {
+ClientTransport Worker::transport_of(const ClientKey& key) const {
   if (key.connection == 0)
     return ClientTransport::kUdp;
   if (dtls_clients_.count(key.connection) != 0)

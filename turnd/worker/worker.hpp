@@ -14,8 +14,11 @@
 #include <vector>
 
 #include "alloc/allocation.hpp"
+#include "alloc/allocation_table.hpp"
+#include "alloc/relay_binder.hpp"
 #include "guard/ban_list.hpp"
 #include "guard/connection_limiter.hpp"
+#include "handlers/turn_context.hpp"
 #include "net/dtls_session.hpp"
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
@@ -61,17 +64,23 @@ struct DataHandoff {
   ConnectionLimiter::Slot slot;  ///< the connection's count moves with it
 };
 
-/// How the relay port is chosen (RFC 8656 §7.2).
-struct PortRequest {
-  bool even = false;
-  bool reserve_next = false;
-  std::optional<std::uint64_t> reservation_token;
+/// A relay socket's poll handle; freed in its close callback (libuv: memory may only be released
+/// after uv_close completes).
+struct RelayHandle {
+  uv_poll_t poll{};
+  int fd = -1;
+  std::uint16_t port = 0;
+  Allocation* allocation = nullptr;  ///< null once the allocation has let go of the socket
+  Worker* worker = nullptr;
 };
 
-class Worker {
+/// The worker is the wiring: its loop, listeners and connections, and the context its handlers
+/// run against (TurnContext), the RFC 6062 relay they drive (TcpRelayControl) and the relay
+/// sockets its allocation table leases (RelayBinder).
+class Worker final : public TurnContext, public TcpRelayControl, public RelayBinder {
  public:
   Worker(unsigned index, SharedState& shared, SettingsPtr settings);
-  ~Worker();
+  ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -97,73 +106,55 @@ class Worker {
   unsigned index() const { return index_; }
   const WorkerStats& stats() const { return stats_; }
 
-  // Used by the handlers and the relay path, on this worker's thread only.
-  SharedState& shared() { return shared_; }
-  const Settings& settings() const { return *settings_; }
-  const Config& config() const { return settings_->config; }
-  WorkerStats& counters() { return stats_; }
-  std::uint64_t now_ms() const { return uv_now(loop_.get()); }
-  const Listener& listener(std::uint32_t index) const { return *listeners_[index]; }
-  Allocation* find_allocation(const ClientKey& key);
-  /// Opens the relay socket and registers the allocation; nullptr when no port could be bound
-  /// (508) or the reservation token is unknown.
-  Allocation* create_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip,
-                                const PortRequest& ports, std::optional<std::uint64_t>& token);
-  /// Dual allocation (RFC 8656 §7.2): binds the second relay, of `relay_ip`'s family, for `a`.
-  /// False when no port could be bound.
-  bool add_second_relay(Allocation& a, const stun::SocketAddress& relay_ip);
-  void remove_allocation(Allocation& a, const char* why);
-
-  // RFC 6062 TCP relay (worker_tcp_relay.cpp).
-  /// §5.1: an allocation whose relay is a TCP socket listening for peers; nullptr when no port
-  /// could be bound.
-  Allocation* create_tcp_allocation(const ClientKey& key, const stun::SocketAddress& relay_ip);
-  /// True when `a` already has a connection to `peer` (§5.2: 446).
-  bool has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const;
-  /// §5.2 Connect: starts connecting from the relayed address to `peer`; the response (success
-  /// with CONNECTION-ID, or 447) is sent when the connection completes or fails. False when the
-  /// connection cannot even be started (then the caller answers 447).
-  bool start_peer_connect(Allocation& a, const stun::SocketAddress& peer, const ClientKey& control,
-                          const stun::TransactionId& tid, const AuthOutcome& auth,
-                          bool fingerprint);
-  /// §5.4 ConnectionBind, authenticated, received on stream `key`: the data connection goes to
-  /// the worker owning `connection_id` (possibly this one), which answers it.
-  void bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
-                            const stun::TransactionId& tid, const AuthOutcome& auth,
-                            bool fingerprint);
-  /// Thread-safe: queues a data connection for this worker (from bind_data_connection).
-  void post_data_connection(DataHandoff&& handoff);
-  /// Sends a response now (it lives in tx_buffer(), which the next request reuses). Over a
-  /// stream it is copied to the connection's output, written at the end of the iteration.
-  void send_to_client(const ClientKey& key, stun::Bytes datagram);
-  /// Relayed datagrams: queued, sent in batches once per loop iteration. `datagram` must lie in
-  /// the receive buffers (or stay valid some other way) until then.
-  void relay_to_client(const ClientKey& key, stun::Bytes datagram) {
+  // TurnContext: what the handlers and the relay path use, on this worker's thread only.
+  std::uint64_t now_ms() const override { return uv_now(loop_.get()); }
+  std::uint64_t wall_s() const override;
+  unsigned worker_index() const override { return index_; }
+  const Settings& settings() const override { return *settings_; }
+  SharedState& shared() override { return shared_; }
+  WorkerStats& stats() override { return stats_; }
+  AllocationTable& allocations() override { return allocations_; }
+  TcpRelayControl& tcp_relay() override { return *this; }
+  const stun::SocketAddress& listener_address(std::uint32_t index) const override {
+    return listeners_[index]->local;
+  }
+  ClientTransport transport_of(const ClientKey& key) const override;
+  bool is_stream_client(const ClientKey& key) const override {
+    return key.connection != 0 && streams_.count(key.connection) != 0;
+  }
+  bool source_banned(const stun::SocketAddress& source) override;
+  stun::MutableBytes tx_buffer() override { return tx_; }
+  void send_to_client(const ClientKey& key, stun::Bytes datagram) override;
+  void relay_to_client(const ClientKey& key, stun::Bytes datagram) override {
     if (key.connection != 0) {
       send_over_connection(key, datagram);
       return;
     }
     tx_queue_->push(listeners_[key.listener]->fd, key.client, datagram.data(), datagram.size());
   }
-  /// One datagram now from `key`'s UDP listener to its client (a response, a DTLS record).
-  void send_on_listener(const ClientKey& key, stun::Bytes datagram);
-  /// "UDP", "TCP", "TLS" or "DTLS": how the client reaches this 5-tuple (for logs and metrics).
-  ClientTransport client_transport(const ClientKey& key) const;
-  const char* transport_name(const ClientKey& key) const {
-    return client_transport_name(client_transport(key));
-  }
-  /// True when the client is connected over TCP or TLS.
-  bool is_stream_client(const ClientKey& key) const {
-    return key.connection != 0 && streams_.count(key.connection) != 0;
-  }
-  void relay_to_peer(const Allocation& a, const stun::SocketAddress& peer, stun::Bytes datagram) {
+  void relay_to_peer(const Allocation& a, const stun::SocketAddress& peer,
+                     stun::Bytes datagram) override {
     tx_queue_->push(a.relay_fd_for(peer), peer, datagram.data(), datagram.size());
   }
-  /// A buffer for building one response; valid until the next call.
-  stun::MutableBytes tx_buffer() { return tx_; }
-  /// True (and counted) when `source` is banned by the built-in brute-force ban: its datagrams,
-  /// frames and connections get no answer.
-  bool source_banned(const stun::SocketAddress& source);
+
+  // TcpRelayControl: RFC 6062 (worker_tcp_relay.cpp).
+  bool has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const override;
+  bool start_peer_connect(Allocation& a, const stun::SocketAddress& peer, const ClientKey& control,
+                          const stun::TransactionId& tid, const AuthOutcome& auth,
+                          bool fingerprint) override;
+  void bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
+                            const stun::TransactionId& tid, const AuthOutcome& auth,
+                            bool fingerprint) override;
+  /// Thread-safe: queues a data connection for this worker (from bind_data_connection).
+  void post_data_connection(DataHandoff&& handoff);
+
+  // RelayBinder: the sockets the allocation table leases.
+  std::optional<RelaySocket> open_udp(Allocation& owner, const stun::SocketAddress& ip,
+                                      const PortRequest& ports) override;
+  std::optional<RelaySocket> open_tcp(Allocation& owner, const stun::SocketAddress& ip) override;
+
+  /// One datagram now from `key`'s UDP listener to its client (a response, a DTLS record).
+  void send_on_listener(const ClientKey& key, stun::Bytes datagram);
 
  private:
   static void on_listener_readable(uv_poll_t* handle, int status, int events);
@@ -241,18 +232,20 @@ class Worker {
   void sweep();
   void close_all();
   void close_relay(RelayHandle* h);
-  RelayHandle* watch_relay(int fd, std::uint16_t port, Allocation* a);
-  /// Stamps a new allocation (creation time, client transport), files it under its key and
-  /// counts it.
-  Allocation* register_allocation(std::unique_ptr<Allocation> a);
+  RelayHandle* watch_relay(int fd, std::uint16_t port, Allocation* a, uv_poll_cb on_readable);
+  /// The relay socket as a lease: giving it back closes the socket and frees the port.
+  RelaySocket lease_relay(RelayHandle* h, const stun::SocketAddress& address);
+  /// What the allocation table calls first when an allocation ends: the end log line, the
+  /// session's traffic counters and (RFC 6062) its peer connections.
+  void on_allocation_end(Allocation& a, const char* why);
   struct BoundRelay {
     int fd = -1;
     stun::SocketAddress address;
+    std::optional<std::uint64_t> token;  ///< EVEN-PORT R: the reservation of port+1
   };
   /// Binds the relay socket for a new allocation (and, for EVEN-PORT with R, port+1 too);
   /// fd -1 when no port could be had.
-  BoundRelay bind_relay(const stun::SocketAddress& relay_ip, const PortRequest& request,
-                        std::optional<std::uint64_t>& token);
+  BoundRelay bind_relay(const stun::SocketAddress& relay_ip, const PortRequest& request);
 
   unsigned index_;
   SharedState& shared_;
@@ -266,7 +259,6 @@ class Worker {
   uv_check_t flush_check_{};  ///< runs after each poll phase: one flush per loop iteration
   std::thread thread_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> allocations_;
   std::unique_ptr<RecvBatch> batch_;
   std::unique_ptr<TxQueue> tx_queue_;
   std::unordered_map<std::uint32_t, StreamClient*> streams_;  ///< freed in their close callback
@@ -288,6 +280,8 @@ class Worker {
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;
+  /// Declared last: destroyed first, while everything its allocations' leases touch is there.
+  AllocationTable allocations_;
 };
 
 }  // namespace turn

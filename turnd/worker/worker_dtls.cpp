@@ -1,7 +1,7 @@
 // TURN over DTLS (RFC 8656 §3.1, RFC 7350) on the UDP listeners: datagrams whose first byte is
 // a DTLS record (RFC 7983: 20-63) go through a DtlsSession per client address. No state is kept
 // for a client until its ClientHello returns the stateless cookie (RFC 6347 §4.2.1).
-#include "handlers/dispatcher.hpp"
+#include "ingress/ingress.hpp"
 #include "util/log.hpp"
 #include "worker/worker.hpp"
 
@@ -84,8 +84,8 @@ void Worker::send_dtls(DtlsClient& c, stun::Bytes plaintext) {
 
 void Worker::close_dtls(DtlsClient& c, const char* why) {
   const ClientKey key = c.key;
-  if (Allocation* a = find_allocation(key))
-    remove_allocation(*a, "connection closed");
+  if (Allocation* a = allocations_.find(key))
+    allocations_.remove(*a, "connection closed");
   if (c.session->open()) {
     c.session->close([this, &key](stun::Bytes record) { send_on_listener(key, record); });
   }
@@ -114,7 +114,7 @@ void Worker::sweep_dtls(std::uint64_t now) {
       if (!s.handle_timeout([this, &key](stun::Bytes record) { send_on_listener(key, record); })) {
         ended.emplace_back(c.get(), "handshake failed");
       }
-    } else if (now - c->last_activity_ms > kIdleTimeoutMs && find_allocation(c->key) == nullptr) {
+    } else if (now - c->last_activity_ms > kIdleTimeoutMs && allocations_.find(c->key) == nullptr) {
       ended.emplace_back(c.get(), "idle without an allocation");
     }
   }

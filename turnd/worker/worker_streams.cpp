@@ -6,8 +6,9 @@
 
 #include <cerrno>
 
-#include "handlers/dispatcher.hpp"
+#include "ingress/ingress.hpp"
 #include "net/tcp_socket.hpp"
+#include "stun/demux.hpp"
 #include "stun/framing.hpp"
 #include "util/log.hpp"
 #include "worker/worker.hpp"
@@ -36,8 +37,9 @@ void free_stream_client(uv_handle_t* handle) {
   delete s;  // closes the socket and frees the SSL
 }
 
-bool is_channel_data(stun::Bytes message) {
-  return !message.empty() && message[0] >= 0x40 && message[0] <= 0x7F;
+bool is_channel_data(stun::Bytes message, std::uint16_t max_channel) {
+  return !message.empty() &&
+         stun::classify(message[0], max_channel) == stun::PacketKind::kChannelData;
 }
 
 }  // namespace
@@ -266,7 +268,7 @@ void Worker::send_over_connection(const ClientKey& key, stun::Bytes message) {
 
 void Worker::queue_to_stream(StreamClient& s, stun::Bytes message) {
   // RFC 8656 §12.5: over TCP and TLS, ChannelData is padded to a multiple of 4 bytes.
-  if (!s.conn.queue(message, is_channel_data(message))) {
+  if (!s.conn.queue(message, is_channel_data(message, config().max_channel()))) {
     WorkerStats::add(stats_.stream_dropped_messages);
     return;
   }
@@ -312,10 +314,10 @@ void Worker::close_stream(StreamClient& s, const char* why) {
     p->client = nullptr;
     close_peer(*p, why);
   }
-  if (Allocation* a = find_allocation(s.key)) {
+  if (Allocation* a = allocations_.find(s.key)) {
     // RFC 8656 §3.1 / RFC 6062 §5.3: the allocation lives and dies with its control
     // connection.
-    remove_allocation(*a, "connection closed");
+    allocations_.remove(*a, "connection closed");
   }
   // Best effort, without blocking: answers queued before the reason to close (a Binding
   // response ahead of garbage, say) still reach the client.
@@ -346,7 +348,7 @@ void Worker::sweep_streams(std::uint64_t now) {
     } else if (s->partial_since_ms != 0 && now - s->partial_since_ms > kMessageTimeoutMs) {
       expired.push_back({s, "message not completed in time", false});
     } else if (s->last_message_ms != 0 && now - s->last_message_ms > kIdleTimeoutMs &&
-               find_allocation(s->key) == nullptr) {
+               allocations_.find(s->key) == nullptr) {
       expired.push_back({s, "idle without an allocation", true});
     }
   }

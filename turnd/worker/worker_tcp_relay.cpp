@@ -31,14 +31,13 @@ void free_peer(uv_handle_t* handle) {
 
 }  // namespace
 
-Allocation* Worker::create_tcp_allocation(const ClientKey& key,
-                                          const stun::SocketAddress& relay_ip) {
+std::optional<RelaySocket> Worker::open_tcp(Allocation& owner, const stun::SocketAddress& ip) {
   PortPool& ports = shared_.ports;
   for (int attempt = 0; attempt < 16; ++attempt) {
     const auto port = ports.take();
     if (!port)
-      return nullptr;
-    stun::SocketAddress at = relay_ip;
+      return std::nullopt;
+    stun::SocketAddress at = ip;
     at.port = *port;
     std::string error;
     // SO_REUSEPORT: Connect's sockets bind the same relayed address (§5.2).
@@ -47,17 +46,11 @@ Allocation* Worker::create_tcp_allocation(const ClientKey& key,
       ports.put(*port);
       continue;
     }
-    auto a = std::make_unique<Allocation>();
-    a->key = key;
-    a->tcp = true;
-    a->relay = at;
-    a->advertised = SharedState::advertised(config(), at);
-    a->handle = watch_relay(fd, *port, a.get());
-    uv_poll_start(&a->handle->poll, UV_READABLE, &Worker::on_tcp_relay_acceptable);
+    RelayHandle* h = watch_relay(fd, *port, &owner, &Worker::on_tcp_relay_acceptable);
     shared_.ports.live.add(at, RelayProtocol::kTcp);
-    return register_allocation(std::move(a));
+    return lease_relay(h, at);
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 std::uint32_t Worker::new_peer_connection_id() {

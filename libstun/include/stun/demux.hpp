@@ -22,4 +22,15 @@ constexpr PacketKind classify(std::uint8_t first_byte) {
   return PacketKind::kUnknown;
 }
 
+/// The same, for a server that accepts RFC 5766's wider channel range (coturn's
+/// `old-channel-numbers` style configs): ChannelData then starts with any byte from 64 up to
+/// `max_channel`'s first byte (79 for RFC 8656's 0x4FFF, 127 for 0x7FFF), which RFC 7983 would
+/// otherwise call unknown. One rule for every transport: UDP, DTLS plaintext and stream frames.
+constexpr PacketKind classify(std::uint8_t first_byte, std::uint16_t max_channel) {
+  if (first_byte >= 64 && first_byte <= (max_channel >> 8))
+    return PacketKind::kChannelData;
+  const PacketKind kind = classify(first_byte);
+  return kind == PacketKind::kChannelData ? PacketKind::kUnknown : kind;
+}
+
 }  // namespace stun

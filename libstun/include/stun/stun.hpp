@@ -7,6 +7,7 @@
 #include "stun/bytes.hpp"
 #include "stun/channel_data.hpp"
 #include "stun/demux.hpp"
+#include "stun/error_codes.hpp"
 #include "stun/errors.hpp"
 #include "stun/fingerprint.hpp"
 #include "stun/framing.hpp"
