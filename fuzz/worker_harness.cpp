@@ -78,10 +78,10 @@ Harness::Harness() : config_(fuzz_config()) {
   shared_ = std::make_unique<turn::SharedState>(config_, users.reload(), listeners);
   shared_->connections.set_limits(config_.max_connections_per_source, 64);
   settings_ = std::make_shared<const turn::Settings>(config_, listeners, &shared_->ports.live);
+  shared_->handoffs.resize(1);
   worker_ = std::make_unique<turn::Worker>(0, *shared_, settings_);
   worker_->add_listener(udp, udp_listener_);
   worker_->add_stream_listener(tcp, tcp_listener_);
-  shared_->workers = {worker_.get()};
   worker_->start_inline();
   for (std::size_t i = 0; i < kSources; ++i) {
     sources_[i] = bound_udp(loopback(static_cast<std::uint8_t>(1 + i)));

@@ -9,9 +9,9 @@
 #include <span>
 #include <vector>
 
+#include "state/settings.hpp"
+#include "state/shared_state.hpp"
 #include "stun/address.hpp"
-#include "worker/settings.hpp"
-#include "worker/shared_state.hpp"
 #include "worker/worker.hpp"
 #include "worker_records.hpp"
 

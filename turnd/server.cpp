@@ -93,6 +93,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   apply_limits(*users);
   apply_guards(config_);
   settings_ = std::make_shared<const Settings>(config_, own_addresses(), &shared_->ports.live, tls);
+  shared_->handoffs.resize(n);
   for (unsigned w = 0; w < n; ++w) {
     auto worker = std::make_unique<Worker>(w, *shared_, settings_);
     for (std::size_t i = 0; i < listeners_.size(); ++i)
@@ -102,8 +103,6 @@ Server::Server(Config config) : config_(std::move(config)) {
     workers_.push_back(std::move(worker));
   }
   bound.release();  // the workers own the sockets now
-  for (auto& w : workers_)
-    shared_->workers.push_back(w.get());
   if (config_.prometheus)
     start_metrics();
 

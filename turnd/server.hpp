@@ -13,34 +13,19 @@
 
 #include "config/config.hpp"
 #include "metrics/metrics_server.hpp"
+#include "metrics/metrics_source.hpp"
+#include "state/settings.hpp"
+#include "state/shared_state.hpp"
 #include "userdb/source.hpp"
 #include "util/log.hpp"
-#include "worker/settings.hpp"
-#include "worker/shared_state.hpp"
 #include "worker/worker.hpp"
 
 namespace turn {
 
-struct ServerTotals {
-#define TURND_TOTAL_FIELD(name, help) std::uint64_t name = 0;
-  TURND_WORKER_COUNTERS(TURND_TOTAL_FIELD)
-#undef TURND_TOTAL_FIELD
-  std::uint64_t active_allocations = 0;
-  std::uint64_t active_connections = 0;
-  /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
-  /// Indexed by ClientTransport.
-  std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};
-  // The defences' shared state (guard/).
-  std::uint64_t banned_sources = 0;  ///< gauge
-  std::uint64_t bans = 0;            ///< bans started since start
-  std::uint64_t ratelimit_collisions = 0;
-  std::uint64_t ratelimit_occupied_buckets = 0;  ///< gauge: unauthorized-ratelimit windows live now
-};
-
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
 log::Options log_options(const Config& config);
 
-class Server {
+class Server final : public MetricsSource {
  public:
   /// Opens every listening socket (one per worker per address) and starts the workers.
   /// Throws std::runtime_error naming the address when a socket cannot be bound.
@@ -73,14 +58,14 @@ class Server {
   /// running ones stay. Runs on the control thread.
   bool reload_tls();
   /// Thread-safe (relaxed loads): what the metrics scrape and the logs read.
-  ServerTotals totals() const;
+  ServerTotals totals() const override;
   /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
-  std::map<std::string, SessionTraffic> session_traffic() const;
+  std::map<std::string, SessionTraffic> session_traffic() const override;
   /// Thread-safe: whether `source` is banned now (the built-in brute-force ban).
   bool banned(const stun::SocketAddress& source) const;
   /// The Prometheus exporter, or null when `prometheus` is off.
   const MetricsServer* metrics() const { return metrics_.get(); }
-  std::size_t worker_count() const { return workers_.size(); }
+  std::size_t worker_count() const override { return workers_.size(); }
 
  private:
   static void on_signal(uv_signal_t* handle, int signum);

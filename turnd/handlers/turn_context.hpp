@@ -8,11 +8,11 @@
 
 #include "alloc/allocation_table.hpp"
 #include "auth/authenticator.hpp"
+#include "state/settings.hpp"
+#include "state/shared_state.hpp"
 #include "stun/bytes.hpp"
 #include "stun/types.hpp"
 #include "util/stats.hpp"
-#include "worker/settings.hpp"
-#include "worker/shared_state.hpp"
 
 namespace turn {
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "server.hpp"
+#include "guard/source_rate_table.hpp"
 
 namespace turn {
 namespace {
@@ -63,8 +63,8 @@ bool has_coturn_name(std::string_view name) {
 }
 
 /// coturn's turn_traffic_* ({realm[,user]}), from the sessions that have ended.
-void session_traffic(std::vector<MetricFamily>& out, const Server& server, const std::string& realm,
-                     bool username_labels) {
+void session_traffic(std::vector<MetricFamily>& out, const MetricsSource& server,
+                     const std::string& realm, bool username_labels) {
   auto rows = server.session_traffic();
   if (!username_labels)
     rows.try_emplace("");  // the realm's row exists from the start, at 0
@@ -104,14 +104,14 @@ void session_traffic(std::vector<MetricFamily>& out, const Server& server, const
 
 class Collector : public prometheus::Collectable {
  public:
-  Collector(const Server& server, std::string realm, bool username_labels)
+  Collector(const MetricsSource& server, std::string realm, bool username_labels)
       : server_(server), realm_(std::move(realm)), username_labels_(username_labels) {}
   std::vector<MetricFamily> Collect() const override {
     return collect_metrics(server_, realm_, username_labels_);
   }
 
  private:
-  const Server& server_;
+  const MetricsSource& server_;
   std::string realm_;
   bool username_labels_;
 };
@@ -124,7 +124,7 @@ class Empty : public prometheus::Collectable {
 
 }  // namespace
 
-std::vector<MetricFamily> collect_metrics(const Server& server, const std::string& realm,
+std::vector<MetricFamily> collect_metrics(const MetricsSource& server, const std::string& realm,
                                           bool username_labels) {
   const ServerTotals t = server.totals();
   std::vector<MetricFamily> out;
@@ -201,7 +201,7 @@ std::vector<MetricFamily> collect_metrics(const Server& server, const std::strin
   return out;
 }
 
-MetricsServer::MetricsServer(const Server& server, const Config& config)
+MetricsServer::MetricsServer(const MetricsSource& server, const Config& config)
     : host_(config.prometheus_address.ip_string()),
       path_(config.prometheus_path),
       metrics_(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "metrics/metrics_source.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -20,11 +21,9 @@ struct MetricFamily;
 
 namespace turn {
 
-class Server;
-
 /// Every metric family of one scrape of `server` (coturn's names first, then turnd_*).
 /// `realm` labels turn_traffic_*; `username_labels` adds their `user` label.
-std::vector<prometheus::MetricFamily> collect_metrics(const Server& server,
+std::vector<prometheus::MetricFamily> collect_metrics(const MetricsSource& server,
                                                       const std::string& realm,
                                                       bool username_labels);
 
@@ -33,7 +32,7 @@ class MetricsServer {
   /// Binds config.prometheus_address:prometheus_port and serves config.prometheus_path (and
   /// `GET /`, coturn's health check). Throws std::runtime_error naming the address when it cannot
   /// listen. `server` must outlive this object.
-  MetricsServer(const Server& server, const Config& config);
+  MetricsServer(const MetricsSource& server, const Config& config);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

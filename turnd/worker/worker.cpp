@@ -55,6 +55,9 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
   flush_check_.data = this;
   uv_async_init(loop_.get(), &handoff_async_, &Worker::on_handoff);
   handoff_async_.data = this;
+  inbox_ = shared_.handoffs.inbox(index_);
+  if (inbox_ != nullptr)
+    inbox_->open([this] { uv_async_send(&handoff_async_); });
 }
 
 Worker::~Worker() {
@@ -149,11 +152,13 @@ void Worker::close_all() {
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
-  {
-    std::lock_guard lock(handoff_mu_);
-    handoffs_closed_ = true;
-    handoffs_.clear();
+  auto close_wakeup = [this] {
     uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
+  };
+  if (inbox_ != nullptr) {
+    inbox_->close(close_wakeup);
+  } else {
+    close_wakeup();
   }
 }
 

@@ -23,10 +23,10 @@
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
 #include "relay/peer_connection.hpp"
+#include "state/settings.hpp"
+#include "state/shared_state.hpp"
 #include "util/stats.hpp"
 #include "worker/batch_pacer.hpp"
-#include "worker/settings.hpp"
-#include "worker/shared_state.hpp"
 #include "worker/stream_client.hpp"
 
 namespace turn {
@@ -51,17 +51,6 @@ struct DtlsClient {
   ClientKey key;  ///< with this client's connection id
   std::uint64_t last_activity_ms = 0;
   ConnectionLimiter::Slot slot;  ///< max-connections(-per-source)
-};
-
-/// An RFC 6062 data connection on its way to the worker that owns its peer connection.
-struct DataHandoff {
-  StreamConnection conn;
-  ClientKey key;  ///< client address and listener (listener indexes are the same in every worker)
-  std::uint32_t connection_id = 0;
-  stun::TransactionId tid{};
-  AuthOutcome auth;
-  bool fingerprint = false;
-  ConnectionLimiter::Slot slot;  ///< the connection's count moves with it
 };
 
 /// A relay socket's poll handle; freed in its close callback (libuv: memory may only be released
@@ -145,8 +134,6 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
   void bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
                             const stun::TransactionId& tid, const AuthOutcome& auth,
                             bool fingerprint) override;
-  /// Thread-safe: queues a data connection for this worker (from bind_data_connection).
-  void post_data_connection(DataHandoff&& handoff);
 
   // RelayBinder: the sockets the allocation table leases.
   std::optional<RelaySocket> open_udp(Allocation& owner, const stun::SocketAddress& ip,
@@ -269,11 +256,9 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
   std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> dtls_by_address_;
   std::unique_ptr<DtlsCookieSecret> dtls_secret_;
   std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
-  std::mutex handoff_mu_;
-  std::vector<DataHandoff> handoffs_;  ///< posted by other workers, taken by on_handoff
-  bool handoffs_closed_ = false;       ///< under handoff_mu_: the loop is shutting down
-  uv_async_t handoff_async_{};
-  std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
+  HandoffInbox* inbox_ = nullptr;  ///< shared_.handoffs' inbox of this worker
+  uv_async_t handoff_async_{};     ///< wakes the loop when something was posted to inbox_
+  std::uint64_t iteration_ = 0;    ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end
   BanCache bans_;

@@ -238,7 +238,7 @@ void Worker::bind_data_connection(const ClientKey& key, std::uint32_t connection
   // worker's tables (and its epoll set) before the owner starts polling it.
   s.conn.write();
   const unsigned owner = connection_id >> kWorkerShift;
-  Worker* target = owner < shared_.workers.size() ? shared_.workers[owner] : nullptr;
+  HandoffInbox* target = shared_.handoffs.inbox(owner);
   if (target == nullptr) {
     send_late_response(key, stun::Method::kConnectionBind, stun::Class::kError, tid, auth,
                        fingerprint, 400, 0);
@@ -246,29 +246,16 @@ void Worker::bind_data_connection(const ClientKey& key, std::uint32_t connection
   }
   DataHandoff h{std::move(s.conn), key, connection_id, tid, auth, fingerprint, std::move(s.slot)};
   close_stream(s, "handed over as a data connection");
-  if (target == this) {
+  if (target == inbox_) {
     adopt_data_connection(std::move(h));
   } else {
-    target->post_data_connection(std::move(h));
+    target->post(std::move(h));  // refused when that worker is shutting down: h closes here
   }
-}
-
-void Worker::post_data_connection(DataHandoff&& handoff) {
-  std::lock_guard lock(handoff_mu_);
-  if (handoffs_closed_)
-    return;  // shutting down: the connection closes with `handoff`
-  handoffs_.push_back(std::move(handoff));
-  uv_async_send(&handoff_async_);  // under the lock, so close_all cannot close it meanwhile
 }
 
 void Worker::on_handoff(uv_async_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
-  std::vector<DataHandoff> taken;
-  {
-    std::lock_guard lock(self->handoff_mu_);
-    taken.swap(self->handoffs_);
-  }
-  for (auto& h : taken)
+  for (auto& h : self->inbox_->take())
     self->adopt_data_connection(std::move(h));
 }
 

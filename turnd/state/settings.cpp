@@ -1,4 +1,4 @@
-#include "worker/settings.hpp"
+#include "state/settings.hpp"
 
 #include <algorithm>
 

@@ -17,6 +17,7 @@
 #include "guard/verified_sources.hpp"
 #include "net/peer_policy.hpp"
 #include "net/port_pool.hpp"
+#include "state/handoff_inbox.hpp"
 
 namespace turn {
 
@@ -48,9 +49,9 @@ struct SharedState {
   BandwidthPool bandwidth;
   /// SIGUSR1: no new allocations; existing ones run on until they end.
   std::atomic<bool> draining{false};
-  /// Every worker, by index, set before they start: an RFC 6062 data connection whose
-  /// ConnectionBind lands on another worker is handed to the one owning its peer connection.
-  std::vector<class Worker*> workers;
+  /// Every worker's inbox, by index, sized before they start: an RFC 6062 data connection whose
+  /// ConnectionBind lands on another worker is posted to the one owning its peer connection.
+  HandoffRouter handoffs;
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).

@@ -1,4 +1,4 @@
-#include "worker/shared_state.hpp"
+#include "state/shared_state.hpp"
 
 namespace turn {
 

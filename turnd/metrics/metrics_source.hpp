@@ -1,0 +1,41 @@
+// What a metrics scrape reads from the server: summed counters and gauges, and the traffic of
+// ended sessions. An interface, so the exporter sits below the server it reports on (the server
+// owns the exporter and implements this; the exporter never includes the server).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "util/stats.hpp"
+
+namespace turn {
+
+struct ServerTotals {
+#define TURND_TOTAL_FIELD(name, help) std::uint64_t name = 0;
+  TURND_WORKER_COUNTERS(TURND_TOTAL_FIELD)
+#undef TURND_TOTAL_FIELD
+  std::uint64_t active_allocations = 0;
+  std::uint64_t active_connections = 0;
+  /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
+  /// Indexed by ClientTransport.
+  std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};
+  // The defences' shared state (guard/).
+  std::uint64_t banned_sources = 0;  ///< gauge
+  std::uint64_t bans = 0;            ///< bans started since start
+  std::uint64_t ratelimit_collisions = 0;
+  std::uint64_t ratelimit_occupied_buckets = 0;  ///< gauge: unauthorized-ratelimit windows live now
+};
+
+class MetricsSource {
+ public:
+  virtual ~MetricsSource() = default;
+  /// Thread-safe (relaxed loads).
+  virtual ServerTotals totals() const = 0;
+  /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
+  virtual std::map<std::string, SessionTraffic> session_traffic() const = 0;
+  virtual std::size_t worker_count() const = 0;
+};
+
+}  // namespace turn
