@@ -1,9 +1,9 @@
 // turnd: command line and configuration file into a Config, then Server::run(). No logic here.
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "config/command_line.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_printer.hpp"
 #include "config/load_config.hpp"
@@ -14,41 +14,7 @@
 
 namespace {
 
-struct CommandLine {
-  std::string config_file;
-  bool no_config = false;
-  bool check_config = false;
-  std::vector<turn::ConfigEntry> entries;
-};
-
-/// Registers every known option with CLI11 under coturn's long and short names; values are
-/// collected in order and applied by the same code as the file's.
-void register_options(CLI::App& app, CommandLine& cl) {
-  app.add_option("-c", cl.config_file, "configuration file (default: search turnserver.conf)");
-  app.add_flag("-n", cl.no_config, "use no configuration file");
-  app.add_flag("--check-config", cl.check_config,
-               "print the effective configuration and exit (non-zero on any error)");
-  for (const auto& o : turn::known_options()) {
-    std::string names = "--" + std::string(o.name);
-    if (o.short_name != 0 && o.short_name != 'c' && o.short_name != 'n') {
-      names += ",-" + std::string(1, o.short_name);
-    }
-    const std::string name(o.name);
-    // A vector, so a repeated option (-L a -L b) delivers every occurrence in order.
-    auto* opt = app.add_option_function<std::vector<std::string>>(
-        names,
-        [&cl, name](const std::vector<std::string>& values) {
-          for (const auto& v : values)
-            cl.entries.push_back({name, v, !v.empty(), "command line"});
-        },
-        "coturn option " + name);
-    if (!o.takes_value)
-      opt->expected(0, 1)->default_str("");
-    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  }
-}
-
-std::string find_config_file(const CommandLine& cl) {
+std::string find_config_file(const turn::CommandLine& cl) {
   if (cl.no_config)
     return {};
   if (!cl.config_file.empty())
@@ -63,11 +29,9 @@ std::string find_config_file(const CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"turnd: TURN/STUN relay server, a drop-in for coturn's turnserver"};
-  app.set_version_flag("--version", std::string("turnd ") + TURND_VERSION);
-  CommandLine cl;
-  register_options(app, cl);
-  CLI11_PARSE(app, argc, argv);
+  turn::CommandLine cl;
+  if (auto status = turn::parse_command_line(argc, argv, std::string("turnd ") + TURND_VERSION, cl))
+    return *status;
 
   try {
     std::vector<std::string> warnings;

@@ -1,5 +1,6 @@
-// The immutable server configuration, with coturn's option names and defaults
-// (../shared/reference/anchors.md §2.3). Built once by config_loader, then shared read-only.
+// The immutable server configuration, with coturn's option names and defaults. Built once by
+// config_loader, then shared read-only; config/option_table.cpp says which option sets which
+// field.
 #pragma once
 
 #include <cstdint>
@@ -18,18 +19,21 @@ struct AddressRange {
   stun::SocketAddress last;
   bool contains(const stun::SocketAddress& ip) const;
   static std::optional<AddressRange> parse(const std::string& text);
+  bool operator==(const AddressRange&) const = default;
 };
 
 /// external-ip: PUBLIC, or PUBLIC/PRIVATE mapping one relay address (RFC 8656 §3.8 NAT case).
 struct ExternalMapping {
   stun::SocketAddress public_ip;
   std::optional<stun::SocketAddress> private_ip;
+  bool operator==(const ExternalMapping&) const = default;
 };
 
 /// A static user from `user=name:password` or `user=name:0x<md5 key hex>`.
 struct StaticUser {
   std::string name;
   std::string secret;  ///< password, or "0x" + 32 hex digits
+  bool operator==(const StaticUser&) const = default;
 };
 
 struct Config {
@@ -192,6 +196,9 @@ struct Config {
     auto it = origins.find(option);
     return it == origins.end() ? "default" : it->second;
   }
+
+  /// Field by field, origins included (tests compare whole configurations).
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace turn

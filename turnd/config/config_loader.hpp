@@ -1,5 +1,5 @@
-// Reads coturn's turnserver.conf grammar and command line into a Config
-// (../shared/reference/anchors.md §2.1).
+// Reads coturn's turnserver.conf grammar and command line into a Config, each entry by its
+// option_table.hpp entry.
 #pragma once
 
 #include <stdexcept>
@@ -52,7 +52,8 @@ std::vector<std::string> default_config_paths();
 /// baseline).
 std::string_view embedded_default_config();
 
-/// Every option name turnd knows (its own and the coturn names it accepts), for the CLI.
+/// Every option name turnd knows (its own and the coturn names it accepts): the option table's
+/// names, as the command line registers them.
 struct OptionInfo {
   std::string_view name;
   char short_name;

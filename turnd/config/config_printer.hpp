@@ -7,8 +7,9 @@
 
 namespace turn {
 
-/// Every option turnd acts on, one `name=value` line each, in the file's grammar. Passwords and
-/// REST secrets are masked ("user=alice:***"), so the output can be pasted into a ticket.
+/// Every setting of the option table, in its order, as `name=value` lines in the file's grammar
+/// that read back as the same configuration. Entries marked secret (passwords, REST secrets)
+/// are masked ("user=alice:***"), so the output can be pasted into a ticket.
 std::string describe_config(const Config& config);
 
 }  // namespace turn

@@ -30,8 +30,4 @@ std::string parse_log_level(const ConfigEntry& e);
 /// Cross-option checks (port range order, listener ports that collide, ...); throws ConfigError.
 void validate(const Config& c);
 
-/// For a coturn option turnd accepts but does not act on (yet), what it does instead.
-std::optional<std::string> legacy_option_note(std::string_view name);
-const std::vector<std::string_view>& legacy_option_names();
-
 }  // namespace turn
