@@ -1,4 +1,4 @@
-// turnadmin: coturn's user-database tool (../shared/reference/anchors.md §2.5), same commands,
+// turnadmin: coturn's user-database tool (coturn's README.turnadmin, turnadmin(1)), same commands,
 // options and output, on coturn's SQLite schema or a flat user file. Unlike coturn it writes no
 // log file: errors go to stderr with a non-zero exit (1 = failed, 2 = bad command line).
 #include <CLI/CLI.hpp>

@@ -161,29 +161,33 @@ bool verify_fingerprint(const MessageView& msg) {
   return (crc ^ kFingerprintXor) == load_u32(all.data() + *offset + kAttributeHeaderSize);
 }
 
-namespace {
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-}
-
+// 24 bits are exactly one base64 group (RFC 4648 §4): 4 characters, never padding. OpenSSL's
+// codec, as for the TURN REST passwords (turnd/userdb/rest_api.cpp).
 std::array<char, 13> nonce_cookie(std::uint32_t features) {
   std::array<char, 13> out{};
   std::memcpy(out.data(), kNonceCookie.data(), kNonceCookie.size());
-  for (int i = 0; i < 4; ++i)
-    out[9 + i] = kBase64[(features >> (18 - 6 * i)) & 0x3F];
+  const unsigned char bits[3] = {static_cast<unsigned char>(features >> 16),
+                                 static_cast<unsigned char>(features >> 8),
+                                 static_cast<unsigned char>(features)};
+  unsigned char text[5];  // EVP_EncodeBlock adds a NUL
+  EVP_EncodeBlock(text, bits, 3);
+  std::memcpy(out.data() + kNonceCookie.size(), text, 4);
   return out;
 }
 
 std::optional<std::uint32_t> nonce_cookie_features(std::string_view nonce) {
   if (nonce.size() < 13 || nonce.substr(0, 9) != kNonceCookie)
     return std::nullopt;
-  std::uint32_t features = 0;
-  for (int i = 0; i < 4; ++i) {
-    const char* p = std::strchr(kBase64, nonce[9 + i]);
-    if (p == nullptr || *p == '\0')
-      return std::nullopt;
-    features = (features << 6) | static_cast<std::uint32_t>(p - kBase64);
-  }
-  return features;
+  const std::string_view group = nonce.substr(9, 4);
+  // EVP_DecodeBlock takes '=' for zero bits wherever it stands and counts padding as decoded
+  // bytes; a full 24-bit group has no padding, so '=' is refused here. Whitespace in or around
+  // the group, and any character outside the alphabet, fail the call.
+  if (group.find('=') != std::string_view::npos)
+    return std::nullopt;
+  unsigned char bits[3];
+  if (EVP_DecodeBlock(bits, reinterpret_cast<const unsigned char*>(group.data()), 4) != 3)
+    return std::nullopt;
+  return std::uint32_t{bits[0]} << 16 | std::uint32_t{bits[1]} << 8 | std::uint32_t{bits[2]};
 }
 
 }  // namespace stun

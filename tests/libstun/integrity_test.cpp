@@ -189,6 +189,9 @@ TEST_CASE("nonce cookie: \"obMatJos2\" + 4 base64 characters of 24 feature bits 
   CHECK(std::string_view(both.data(), both.size()) == "obMatJos2wAAA");
   const auto none = nonce_cookie(0);
   CHECK(std::string_view(none.data(), none.size()) == "obMatJos2AAAA");
+  // The alphabet's last two characters, 62 and 63 (RFC 4648 §4, not base64url's '-' and '_').
+  const auto high = nonce_cookie(0xFBEFFFu);
+  CHECK(std::string_view(high.data(), high.size()) == "obMatJos2++//");
 
   for (std::uint32_t features :
        {0x000000u, 0xFFFFFFu, 0x800000u, 0x400000u, 0x000001u, 0x123456u, 0xABCDEFu}) {
@@ -212,5 +215,16 @@ TEST_CASE("nonce cookie: anything else has no feature bits") {
   CHECK_FALSE(nonce_cookie_features("f//499k954d6OL34oL9").has_value());
   CHECK_FALSE(nonce_cookie_features("obMatJos2AA*A").has_value());  // not base64
   CHECK_FALSE(nonce_cookie_features("obMatJos2AA=A").has_value());
+  // Padding: 24 bits fill the group, so '=' is never part of it.
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AA==").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AAA=").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2====").has_value());
+  // Whitespace anywhere in the group, base64url's characters, a byte above 0x7F.
+  CHECK_FALSE(nonce_cookie_features("obMatJos2 AAA").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AAA ").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AA A").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AAA\n").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AA-_").has_value());
+  CHECK_FALSE(nonce_cookie_features("obMatJos2AA\xC3\x41").has_value());  // \x41: 'A'
   CHECK_FALSE(nonce_cookie_features(std::string_view("obMatJos2AA\0A", 13)).has_value());
 }

@@ -50,4 +50,15 @@ TEST_CASE("rest: base64 (RFC 4648 §10 vectors)") {
   CHECK(b("foob") == "Zm9vYg==");
   CHECK(b("fooba") == "Zm9vYmE=");
   CHECK(b("foobar") == "Zm9vYmFy");
+  // The alphabet's last two characters (62 '+', 63 '/'; base64url has '-' and '_' there) and
+  // bytes that are not text.
+  CHECK(b("\xFB\xEF\xFF") == "++//");
+  CHECK(b("\xFB\xFF") == "+/8=");
+  CHECK(b(std::string_view("\0\0\0\0", 4)) == "AAAAAA==");
+  // Longer than one chunk of the encoder's calls (3 MiB): one '=' only, at the very end.
+  const std::vector<std::uint8_t> big((std::size_t{3} << 20) + 2, 0xFF);
+  const std::string text = base64(big);
+  CHECK(text.size() == ((std::size_t{3} << 20) + 2 + 2) / 3 * 4);
+  CHECK(text.find('=') == text.size() - 1);
+  CHECK(text.substr(text.size() - 4) == "//8=");
 }

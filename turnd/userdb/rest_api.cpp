@@ -1,5 +1,8 @@
 #include "userdb/rest_api.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -52,28 +55,19 @@ std::string rest_password(std::string_view secret, std::string_view username) {
 }
 
 std::string base64(std::span<const std::uint8_t> bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = std::uint32_t{bytes[i]} << 16 | std::uint32_t{bytes[i + 1]} << 8 |
-                            std::uint32_t{bytes[i + 2]};
-    out.push_back(kAlphabet[v >> 18 & 63]);
-    out.push_back(kAlphabet[v >> 12 & 63]);
-    out.push_back(kAlphabet[v >> 6 & 63]);
-    out.push_back(kAlphabet[v & 63]);
+  // OpenSSL's encoder: 4 characters per 3 bytes, the last group padded with '=' (RFC 4648 §4),
+  // and a NUL after them. It takes an int length, so long inputs go in whole 3-byte groups
+  // (their encodings concatenate; only the last call pads).
+  constexpr std::size_t kChunk = std::size_t{3} << 20;
+  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');
+  auto* to = reinterpret_cast<unsigned char*>(out.data());
+  std::size_t written = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, bytes.size() - at);
+    written += static_cast<std::size_t>(
+        EVP_EncodeBlock(to + written, bytes.data() + at, static_cast<int>(n)));
   }
-  if (const std::size_t rest = bytes.size() - i; rest > 0) {
-    std::uint32_t v = std::uint32_t{bytes[i]} << 16;
-    if (rest == 2)
-      v |= std::uint32_t{bytes[i + 1]} << 8;
-    out.push_back(kAlphabet[v >> 18 & 63]);
-    out.push_back(kAlphabet[v >> 12 & 63]);
-    out.push_back(rest == 2 ? kAlphabet[v >> 6 & 63] : '=');
-    out.push_back('=');
-  }
+  out.resize(written);
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Per-worker counters. Each worker is the only writer of its shard; readers (logs, the future
-// Prometheus collector) sum the shards. Relaxed atomics compile to plain loads and stores on x86.
+// Per-worker counters. Each worker is the only writer of its shard; readers (Server::totals() for
+// the logs and the Prometheus exporter in metrics/) sum the shards. Relaxed atomics compile to
+// plain loads and stores on x86.
 #pragma once
 
 #include <array>

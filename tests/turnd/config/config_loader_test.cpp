@@ -376,7 +376,7 @@ TEST_CASE("config: known_options() covers the table and coturn's legacy names") 
   CHECK_FALSE(find("fingerprint")->takes_value);
   CHECK(find("no-tls"));
   CHECK_FALSE(find("no-such-option"));
-  // coturn's short names (../shared/reference/anchors.md §2.3); the TLS options have none.
+  // coturn's short names (coturn's README.turnserver, `turnserver -h`); the TLS options have none.
   REQUIRE(find("allocation-default-address-family"));
   CHECK(find("allocation-default-address-family")->short_name == 'A');
   CHECK(find("allocation-default-address-family")->takes_value);
