@@ -11,6 +11,7 @@
 
 #include "net/listeners.hpp"
 #include "net/local_addresses.hpp"
+#include "net/uv_handle.hpp"
 #include "reload.hpp"
 #include "util/log.hpp"
 
@@ -106,18 +107,19 @@ Server::Server(Config config) : config_(std::move(config)) {
   if (config_.prometheus)
     start_metrics();
 
-  uv_loop_init(&loop_);
-  uv_async_init(&loop_, &stop_async_, &Server::on_stop);
+  uv_require(uv_loop_init(&loop_), "control loop");
+  uv_require(uv_async_init(&loop_, &stop_async_, &Server::on_stop), "control stop async");
   stop_async_.data = this;
   // Users added or removed with turnadmin apply within about a second, without SIGHUP.
-  uv_timer_init(&loop_, &userdb_timer_);
+  uv_require(uv_timer_init(&loop_, &userdb_timer_), "user database timer");
   userdb_timer_.data = this;
-  uv_timer_start(&userdb_timer_, &Server::on_userdb_timer, 1000, 1000);
+  uv_require(uv_timer_start(&userdb_timer_, &Server::on_userdb_timer, 1000, 1000),
+             "user database timer start");
   for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
     auto s = std::make_unique<uv_signal_t>();
-    uv_signal_init(&loop_, s.get());
+    uv_require(uv_signal_init(&loop_, s.get()), "signal handler");
     s->data = this;
-    uv_signal_start(s.get(), &Server::on_signal, signum);
+    uv_require(uv_signal_start(s.get(), &Server::on_signal, signum), "signal handler start");
     signals_.push_back(std::move(s));
   }
 
@@ -165,7 +167,7 @@ Server::~Server() {
     on_stop(&stop_async_);
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
-  uv_loop_close(&loop_);
+  uv_succeeded(uv_loop_close(&loop_), "control loop close");
 }
 
 int Server::run() {
@@ -178,7 +180,7 @@ int Server::run() {
 void Server::stop() {
   // After the control loop closed its handles (drain, a signal) there is nothing to wake.
   if (!stopping_.load())
-    uv_async_send(&stop_async_);
+    uv_succeeded(uv_async_send(&stop_async_), "server stop");
 }
 
 void Server::on_stop(uv_async_t* handle) {

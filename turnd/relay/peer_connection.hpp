@@ -11,6 +11,7 @@
 #include "alloc/allocation.hpp"
 #include "auth/authenticator.hpp"
 #include "net/stream_connection.hpp"
+#include "net/uv_handle.hpp"
 #include "stun/types.hpp"
 
 namespace turn {
@@ -45,5 +46,6 @@ struct PeerConnection {
   AuthOutcome connect_auth;
   bool connect_fingerprint = false;
 };
+using PeerConnections = UvHandle<PeerConnection, uv_poll_t, &PeerConnection::poll>;
 
 }  // namespace turn

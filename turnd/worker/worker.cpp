@@ -21,16 +21,12 @@ constexpr int kMaxBatchesPerWakeup = 4;
 constexpr std::uint64_t kReservationSeconds = 30;
 constexpr int kBindAttempts = 16;
 
-void free_relay_handle(uv_handle_t* handle) {
-  auto* h = static_cast<RelayHandle*>(handle->data);
-  ::close(h->fd);
-  // Only now is the port really free: returned earlier, another worker could draw it and
-  // fail to bind.
-  h->worker->shared().ports.put(h->port);
-  delete h;
-}
-
 }  // namespace
+
+RelayHandle::~RelayHandle() {
+  ::close(fd);
+  ports.put(port);
+}
 
 Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
     : index_(index),
@@ -43,28 +39,30 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       allocations_(*this, shared.quota, shared.bandwidth, stats_) {
   tx_ = tx_storage_;
   allocations_.on_end([this](Allocation& a, const char* why) { on_allocation_end(a, why); });
-  uv_loop_init(loop_.get());
-  uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop);
+  uv_require(uv_loop_init(loop_.get()), "worker loop");
+  uv_require(uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop), "worker stop async");
   stop_async_.data = this;
-  uv_async_init(loop_.get(), &settings_async_, &Worker::on_settings);
+  uv_require(uv_async_init(loop_.get(), &settings_async_, &Worker::on_settings),
+             "worker settings async");
   settings_async_.data = this;
-  uv_timer_init(loop_.get(), &sweep_timer_);
+  uv_require(uv_timer_init(loop_.get(), &sweep_timer_), "worker sweep timer");
   sweep_timer_.data = this;
   tx_queue_->set_gso_enabled(config().udp_gso);
-  uv_check_init(loop_.get(), &flush_check_);
+  uv_require(uv_check_init(loop_.get(), &flush_check_), "worker flush check");
   flush_check_.data = this;
-  uv_async_init(loop_.get(), &handoff_async_, &Worker::on_handoff);
+  uv_require(uv_async_init(loop_.get(), &handoff_async_, &Worker::on_handoff),
+             "worker handoff async");
   handoff_async_.data = this;
   inbox_ = shared_.handoffs.inbox(index_);
   if (inbox_ != nullptr)
-    inbox_->open([this] { uv_async_send(&handoff_async_); });
+    inbox_->open([this] { uv_succeeded(uv_async_send(&handoff_async_), "worker handoff"); });
 }
 
 Worker::~Worker() {
   join();
   for (auto& l : listeners_)
     ::close(l->fd);
-  uv_loop_close(loop_.get());
+  uv_succeeded(uv_loop_close(loop_.get()), "worker loop close");
 }
 
 void Worker::add_listener(int fd, const stun::SocketAddress& local) {
@@ -73,9 +71,9 @@ void Worker::add_listener(int fd, const stun::SocketAddress& local) {
   l->index = static_cast<std::uint32_t>(listeners_.size());
   l->local = local;
   l->worker = this;
-  uv_poll_init(loop_.get(), &l->poll, fd);
+  uv_require(uv_poll_init(loop_.get(), &l->poll, fd), "listener poll");
   l->poll.data = l.get();
-  uv_timer_init(loop_.get(), &l->backoff);
+  uv_require(uv_timer_init(loop_.get(), &l->backoff), "listener backoff timer");
   l->backoff.data = l.get();
   listeners_.push_back(std::move(l));
 }
@@ -87,11 +85,14 @@ void Worker::start() {
 
 void Worker::start_inline() {
   for (auto& l : listeners_) {
-    uv_poll_start(&l->poll, UV_READABLE,
-                  l->stream ? &Worker::on_stream_listener_readable : &Worker::on_listener_readable);
+    uv_require(uv_poll_start(&l->poll, UV_READABLE,
+                             l->stream ? &Worker::on_stream_listener_readable
+                                       : &Worker::on_listener_readable),
+               "listener poll start");
   }
-  uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs);
-  uv_check_start(&flush_check_, &Worker::on_loop_check);
+  uv_require(uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs),
+             "worker sweep timer start");
+  uv_require(uv_check_start(&flush_check_, &Worker::on_loop_check), "worker flush check start");
 }
 
 void Worker::run_inline() {
@@ -104,7 +105,7 @@ void Worker::stop_inline() {
 }
 
 void Worker::request_stop() {
-  uv_async_send(&stop_async_);
+  uv_succeeded(uv_async_send(&stop_async_), "worker stop");
 }
 
 void Worker::join() {
@@ -117,7 +118,8 @@ void Worker::post_settings(SettingsPtr settings) {
     std::lock_guard lock(pending_mu_);
     pending_settings_ = std::move(settings);
   }
-  uv_async_send(&settings_async_);  // coalesces; the latest posted settings win
+  // Coalesces; the latest posted settings win.
+  uv_succeeded(uv_async_send(&settings_async_), "worker settings");
 }
 
 void Worker::on_settings(uv_async_t* handle) {
@@ -341,6 +343,11 @@ std::optional<RelaySocket> Worker::open_udp(Allocation& owner, const stun::Socke
   if (ports.dont_fragment)
     set_dont_fragment(bound.fd, bound.address.is_v6());
   RelayHandle* h = watch_relay(bound.fd, bound.address.port, &owner, &Worker::on_relay_readable);
+  if (h == nullptr) {
+    if (bound.token)
+      shared_.ports.cancel_reservation(*bound.token);
+    return std::nullopt;
+  }
   shared_.ports.live.add(bound.address, RelayProtocol::kUdp);
   RelaySocket socket = lease_relay(h, bound.address);
   if (bound.token) {
@@ -354,14 +361,17 @@ std::optional<RelaySocket> Worker::open_udp(Allocation& owner, const stun::Socke
 
 RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a,
                                  uv_poll_cb on_readable) {
-  auto* h = new RelayHandle;
-  h->fd = fd;
-  h->port = port;
-  h->allocation = a;
+  RelayHandle* h = RelayHandles::make(fd, port, a, shared_.ports);
   h->worker = this;
-  uv_poll_init(loop_.get(), &h->poll, fd);
+  if (!uv_succeeded(uv_poll_init(loop_.get(), &h->poll, fd), "relay poll")) {
+    delete h;  // never registered with the loop: nothing to close (closes fd, returns port)
+    return nullptr;
+  }
   h->poll.data = h;
-  uv_poll_start(&h->poll, UV_READABLE, on_readable);
+  if (!uv_succeeded(uv_poll_start(&h->poll, UV_READABLE, on_readable), "relay poll start")) {
+    RelayHandles::close(h);
+    return nullptr;
+  }
   return h;
 }
 
@@ -375,10 +385,10 @@ RelaySocket Worker::lease_relay(RelayHandle* h, const stun::SocketAddress& addre
 
 void Worker::close_relay(RelayHandle* h) {
   // From here on the port is no peer any more, even before the socket is closed and the port
-  // returned to the pool (free_relay_handle).
+  // returned to the pool (~RelayHandle, once libuv let go of it).
   shared_.ports.live.remove(h->port);
   h->allocation = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), free_relay_handle);
+  RelayHandles::close(h);
 }
 
 void Worker::on_allocation_end(Allocation& a, const char* why) {

@@ -22,6 +22,7 @@
 #include "net/dtls_session.hpp"
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
+#include "net/uv_handle.hpp"
 #include "relay/peer_connection.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
@@ -53,15 +54,24 @@ struct DtlsClient {
   ConnectionLimiter::Slot slot;  ///< max-connections(-per-source)
 };
 
-/// A relay socket's poll handle; freed in its close callback (libuv: memory may only be released
-/// after uv_close completes).
+/// A relay socket and its poll handle; freed in the handle's close callback (RelayHandles).
 struct RelayHandle {
+  RelayHandle(int socket, std::uint16_t bound_port, Allocation* owner, PortPool& pool)
+      : fd(socket), port(bound_port), allocation(owner), ports(pool) {}
+  /// Only now is the port really free: returned earlier, another worker could draw it while
+  /// this socket still holds it, and fail to bind.
+  ~RelayHandle();
+  RelayHandle(const RelayHandle&) = delete;
+  RelayHandle& operator=(const RelayHandle&) = delete;
+
   uv_poll_t poll{};
   int fd = -1;
   std::uint16_t port = 0;
   Allocation* allocation = nullptr;  ///< null once the allocation has let go of the socket
+  PortPool& ports;
   Worker* worker = nullptr;
 };
+using RelayHandles = UvHandle<RelayHandle, uv_poll_t, &RelayHandle::poll>;
 
 /// The worker is the wiring: its loop, listeners and connections, and the context its handlers
 /// run against (TurnContext), the RFC 6062 relay they drive (TcpRelayControl) and the relay

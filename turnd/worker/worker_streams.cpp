@@ -32,11 +32,6 @@ constexpr int kTlsHandshakeRecord = 0x16;
 /// connection stays in the backlog, and a level-triggered poll would wake us for it at once.
 constexpr std::uint64_t kAcceptBackoffMs = 100;
 
-void free_stream_client(uv_handle_t* handle) {
-  auto* s = static_cast<StreamClient*>(handle->data);
-  delete s;  // closes the socket and frees the SSL
-}
-
 bool is_channel_data(stun::Bytes message, std::uint16_t max_channel) {
   return !message.empty() &&
          stun::classify(message[0], max_channel) == stun::PacketKind::kChannelData;
@@ -82,6 +77,10 @@ void Worker::accept_streams(Listener& l) {
     }
     StreamClient& s = add_stream_client(StreamConnection(fd), from, l.index);
     s.slot = std::move(slot);
+    if (!s.poll_ok) {
+      close_stream(s, "cannot poll the connection");
+      continue;
+    }
     WorkerStats::add(stats_.stream_connections);
     watch_stream(s);
   }
@@ -95,21 +94,25 @@ void Worker::back_off_accepting(Listener& l) {
                        "out of file descriptors accepting on " + l.local.to_string() +
                            ": pausing accept for " + std::to_string(kAcceptBackoffMs) + " ms");
   }
-  uv_poll_stop(&l.poll);
-  uv_timer_start(&l.backoff, &Worker::on_accept_backoff_over, kAcceptBackoffMs, 0);
+  uv_succeeded(uv_poll_stop(&l.poll), "listener poll stop");
+  uv_succeeded(uv_timer_start(&l.backoff, &Worker::on_accept_backoff_over, kAcceptBackoffMs, 0),
+               "accept backoff timer");
 }
 
 void Worker::on_accept_backoff_over(uv_timer_t* handle) {
   auto* l = static_cast<Listener*>(handle->data);
-  uv_poll_start(&l->poll, UV_READABLE, &Worker::on_stream_listener_readable);
+  uv_succeeded(uv_poll_start(&l->poll, UV_READABLE, &Worker::on_stream_listener_readable),
+               "listener poll start");
 }
 
 StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                         std::uint32_t listener) {
-  auto* s = new StreamClient(std::move(conn), this);
+  StreamClient* s = StreamClients::make(std::move(conn), this);
   s->key = ClientKey{from, listener, new_connection_id()};
   s->opened_ms = now_ms();
-  uv_poll_init(loop_.get(), &s->poll, s->conn.fd());
+  // A poll that cannot be set up leaves the handle unusable: the connection is closed at once
+  // (close_stream), like any other that fails.
+  s->poll_ok = uv_succeeded(uv_poll_init(loop_.get(), &s->poll, s->conn.fd()), "stream poll");
   s->poll.data = s;
   streams_.emplace(s->key.connection, s);
   update_connection_gauge();
@@ -126,9 +129,9 @@ void Worker::set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_
     return;  // no epoll_ctl when nothing changes (the common case)
   current = wanted;
   if (wanted == 0) {
-    uv_poll_stop(&poll);
+    uv_succeeded(uv_poll_stop(&poll), "poll stop");
   } else {
-    uv_poll_start(&poll, wanted, callback);
+    uv_succeeded(uv_poll_start(&poll, wanted, callback), "poll start");
   }
 }
 
@@ -330,7 +333,11 @@ void Worker::close_stream(StreamClient& s, const char* why) {
   }
   streams_.erase(s.key.connection);
   update_connection_gauge();
-  uv_close(reinterpret_cast<uv_handle_t*>(&s.poll), free_stream_client);
+  if (s.poll_ok) {
+    StreamClients::close(&s);  // freed (socket closed, SSL freed) in the close callback
+  } else {
+    delete &s;  // never registered with the loop
+  }
 }
 
 void Worker::sweep_streams(std::uint64_t now) {

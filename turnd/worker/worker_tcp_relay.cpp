@@ -25,10 +25,6 @@ constexpr std::uint32_t kLocalIdMask = (1u << kWorkerShift) - 1;
 constexpr int kAcceptsPerWakeup = 16;
 constexpr std::size_t kSpliceReadBudget = 64 * 1024;
 
-void free_peer(uv_handle_t* handle) {
-  delete static_cast<PeerConnection*>(handle->data);
-}
-
 }  // namespace
 
 std::optional<RelaySocket> Worker::open_tcp(Allocation& owner, const stun::SocketAddress& ip) {
@@ -47,6 +43,8 @@ std::optional<RelaySocket> Worker::open_tcp(Allocation& owner, const stun::Socke
       continue;
     }
     RelayHandle* h = watch_relay(fd, *port, &owner, &Worker::on_tcp_relay_acceptable);
+    if (h == nullptr)
+      return std::nullopt;  // the handle closed the socket and gave the port back
     shared_.ports.live.add(at, RelayProtocol::kTcp);
     return lease_relay(h, at);
   }
@@ -76,7 +74,7 @@ bool Worker::has_peer_connection(const Allocation& a, const stun::SocketAddress&
 
 PeerConnection* Worker::add_peer_connection(int fd, Allocation& a, const stun::SocketAddress& peer,
                                             PeerConnection::State state) {
-  auto* p = new PeerConnection(fd, this);
+  PeerConnection* p = PeerConnections::make(fd, this);
   p->id = new_peer_connection_id();
   p->allocation = &a;
   p->peer = peer;
@@ -85,7 +83,10 @@ PeerConnection* Worker::add_peer_connection(int fd, Allocation& a, const stun::S
   const std::uint64_t connect_timeout_ms = std::uint64_t{config().max_allocate_timeout} * 1000;
   p->deadline_ms = now_ms() + (state == PeerConnection::State::kConnecting ? connect_timeout_ms
                                                                            : kBindTimeoutMs);
-  uv_poll_init(loop_.get(), &p->poll, fd);
+  if (!uv_succeeded(uv_poll_init(loop_.get(), &p->poll, fd), "peer connection poll")) {
+    delete p;  // never registered with the loop; closes the socket
+    return nullptr;
+  }
   p->poll.data = p;
   peers_.emplace(p->id, p);
   a.peer_connections.push_back(p->id);
@@ -124,6 +125,8 @@ void Worker::accept_peers(RelayHandle& h) {
       continue;
     }
     PeerConnection* p = add_peer_connection(fd, a, from, PeerConnection::State::kAwaitingBind);
+    if (p == nullptr)
+      continue;
     // §5.3: ConnectionAttempt tells the client to open a data connection for it.
     stun::TransactionId tid{};
     stun::store_u32(tid.data(), index_);
@@ -146,6 +149,8 @@ bool Worker::start_peer_connect(Allocation& a, const stun::SocketAddress& peer,
   if (fd < 0)
     return false;
   PeerConnection* p = add_peer_connection(fd, a, peer, PeerConnection::State::kConnecting);
+  if (p == nullptr)
+    return false;
   p->control = control;
   p->connect_tid = tid;
   p->connect_auth = auth;
@@ -262,6 +267,10 @@ void Worker::on_handoff(uv_async_t* handle) {
 void Worker::adopt_data_connection(DataHandoff&& h) {
   StreamClient* s = &add_stream_client(std::move(h.conn), h.key.client, h.key.listener);
   s->slot = std::move(h.slot);
+  if (!s->poll_ok) {
+    close_stream(*s, "cannot poll the connection");
+    return;  // the peer connection waits on and times out unbound
+  }
   s->detected = true;  // TLS or not was settled on the worker that accepted it
   s->last_message_ms = s->opened_ms;
 
@@ -329,7 +338,7 @@ void Worker::close_peer(PeerConnection& p, const char* why) {
                "TCP peer connection " + p.peer.to_string() + " closed: " + std::string(why));
   }
   peers_.erase(p.id);
-  uv_close(reinterpret_cast<uv_handle_t*>(&p.poll), free_peer);
+  PeerConnections::close(&p);
 }
 
 void Worker::sweep_peers(std::uint64_t now) {

@@ -1,0 +1,53 @@
+// libuv handles owned the one way libuv allows: a handle's memory must stay valid until the
+// callback of its uv_close has run, so an object that embeds one is closed first and freed in
+// that callback, never by a plain delete. And every uv_* call's result is looked at.
+#pragma once
+
+#include <uv.h>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "util/log.hpp"
+
+namespace turn {
+
+/// A uv_* result at setup (loop, timers, asyncs, listeners): failing there is a startup error.
+inline void uv_require(int rc, const char* what) {
+  if (rc < 0)
+    throw std::runtime_error(std::string(what) + ": " + uv_strerror(rc));
+}
+
+/// A uv_* result on the running loop (a poll on a connection's socket): logged, rate-limited,
+/// and reported to the caller, which drops that one connection or socket.
+inline bool uv_succeeded(int rc, const char* what) {
+  if (rc >= 0)
+    return true;
+  if (log::enabled(log::Level::kError)) {
+    static log::RateLimit limit(10);
+    log::write_limited(limit, log::Level::kError, std::string(what) + ": " + uv_strerror(rc));
+  }
+  return false;
+}
+
+/// A heap object T that embeds the libuv handle `T::*Member` (of type H). make() allocates it
+/// and points the handle's data at it; close() closes the handle, and the object is deleted in
+/// the close callback (its destructor then releases whatever else it holds).
+template <typename T, typename H, H T::*Member>
+struct UvHandle {
+  template <typename... Args>
+  static T* make(Args&&... args) {
+    T* object = new T(std::forward<Args>(args)...);
+    (object->*Member).data = object;
+    return object;
+  }
+  /// The object whose handle this is (a callback's handle argument).
+  static T* of(H* handle) { return static_cast<T*>(handle->data); }
+  static void close(T* object) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&(object->*Member)),
+             [](uv_handle_t* handle) { delete static_cast<T*>(handle->data); });
+  }
+};
+
+}  // namespace turn
