@@ -31,6 +31,19 @@ inline bool uv_succeeded(int rc, const char* what) {
   return false;
 }
 
+/// Asks libuv for `wanted` events on `poll` (none: stop) when they differ from `current`, so an
+/// unchanged interest costs no epoll_ctl (the common case on every event).
+inline void set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback) {
+  if (wanted == current)
+    return;
+  current = wanted;
+  if (wanted == 0) {
+    uv_succeeded(uv_poll_stop(&poll), "poll stop");
+  } else {
+    uv_succeeded(uv_poll_start(&poll, wanted, callback), "poll start");
+  }
+}
+
 /// A heap object T that embeds the libuv handle `T::*Member` (of type H). make() allocates it
 /// and points the handle's data at it; close() closes the handle, and the object is deleted in
 /// the close callback (its destructor then releases whatever else it holds).

@@ -54,6 +54,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
              "worker handoff async");
   handoff_async_.data = this;
   inbox_ = shared_.handoffs.inbox(index_);
+  tcp_relay_ = std::make_unique<TcpRelay>(loop_.get(), *this, *this, inbox_);
   if (inbox_ != nullptr)
     inbox_->open([this] { uv_succeeded(uv_async_send(&handoff_async_), "worker handoff"); });
 }
@@ -274,7 +275,7 @@ void Worker::sweep() {
   const std::uint64_t now = now_ms();
   allocations_.expire(now);
   sweep_streams(now);
-  sweep_peers(now);
+  tcp_relay_->sweep_peers(now);
   sweep_dtls(now);
   if (index_ == 0)
     shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
@@ -408,15 +409,7 @@ void Worker::on_allocation_end(Allocation& a, const char* why) {
                                {a.traffic.client_packets, a.traffic.client_bytes,
                                 a.traffic.peer_packets, a.traffic.peer_bytes});
   }
-  // RFC 6062: the peer connections (and their data connections) end with the allocation.
-  while (!a.peer_connections.empty()) {
-    auto it = peers_.find(a.peer_connections.back());
-    if (it == peers_.end()) {
-      a.peer_connections.pop_back();
-      continue;
-    }
-    close_peer(*it->second, "allocation ended");
-  }
+  tcp_relay_->end_allocation(a);
   // The relay sockets, quota slot, bandwidth and port reservation are the allocation's
   // leases: the table gives them back when it destroys the allocation, right after this.
 }

@@ -16,6 +16,8 @@
 #include "alloc/allocation.hpp"
 #include "alloc/allocation_table.hpp"
 #include "alloc/relay_binder.hpp"
+#include "conn/peer_connection.hpp"
+#include "conn/stream_client.hpp"
 #include "guard/ban_list.hpp"
 #include "guard/connection_limiter.hpp"
 #include "handlers/turn_context.hpp"
@@ -23,12 +25,11 @@
 #include "net/recv_batch.hpp"
 #include "net/tx_queue.hpp"
 #include "net/uv_handle.hpp"
-#include "relay/peer_connection.hpp"
+#include "relay/tcp_relay.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
 #include "util/stats.hpp"
 #include "worker/batch_pacer.hpp"
-#include "worker/stream_client.hpp"
 
 namespace turn {
 
@@ -73,10 +74,10 @@ struct RelayHandle {
 };
 using RelayHandles = UvHandle<RelayHandle, uv_poll_t, &RelayHandle::poll>;
 
-/// The worker is the wiring: its loop, listeners and connections, and the context its handlers
-/// run against (TurnContext), the RFC 6062 relay they drive (TcpRelayControl) and the relay
-/// sockets its allocation table leases (RelayBinder).
-class Worker final : public TurnContext, public TcpRelayControl, public RelayBinder {
+/// The worker is the wiring: its loop, listeners and client connections, the context its handlers
+/// run against (TurnContext), the relay sockets its allocation table leases (RelayBinder) and
+/// the client connections its RFC 6062 relay splices (StreamHost).
+class Worker final : public TurnContext, public RelayBinder, public StreamHost {
  public:
   Worker(unsigned index, SharedState& shared, SettingsPtr settings);
   ~Worker() override;
@@ -113,7 +114,7 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
   SharedState& shared() override { return shared_; }
   WorkerStats& stats() override { return stats_; }
   AllocationTable& allocations() override { return allocations_; }
-  TcpRelayControl& tcp_relay() override { return *this; }
+  TcpRelayControl& tcp_relay() override { return *tcp_relay_; }
   const stun::SocketAddress& listener_address(std::uint32_t index) const override {
     return listeners_[index]->local;
   }
@@ -136,14 +137,14 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
     tx_queue_->push(a.relay_fd_for(peer), peer, datagram.data(), datagram.size());
   }
 
-  // TcpRelayControl: RFC 6062 (worker_tcp_relay.cpp).
-  bool has_peer_connection(const Allocation& a, const stun::SocketAddress& peer) const override;
-  bool start_peer_connect(Allocation& a, const stun::SocketAddress& peer, const ClientKey& control,
-                          const stun::TransactionId& tid, const AuthOutcome& auth,
-                          bool fingerprint) override;
-  void bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
-                            const stun::TransactionId& tid, const AuthOutcome& auth,
-                            bool fingerprint) override;
+  // StreamHost: the client connections the RFC 6062 relay splices (worker_streams.cpp).
+  StreamClient* find_stream(std::uint32_t connection) override;
+  void settle_input(StreamClient& s) override;
+  void close_stream(StreamClient& s, const char* why) override;
+  void watch_stream(StreamClient& s) override;
+  void mark_output(StreamClient& s) override;
+  StreamClient* adopt_stream(StreamConnection&& conn, const ClientKey& key,
+                             ConnectionLimiter::Slot slot) override;
 
   // RelayBinder: the sockets the allocation table leases.
   std::optional<RelaySocket> open_udp(Allocation& owner, const stun::SocketAddress& ip,
@@ -172,44 +173,20 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
   void send_over_connection(const ClientKey& key, stun::Bytes message);
   void queue_to_stream(StreamClient& s, stun::Bytes message);
   std::uint32_t new_connection_id();
-  /// RFC 6062 CONNECTION-ID (§6.2.1): this worker's index in the top byte, the rest from the
-  /// CSPRNG, so a client cannot guess another's id from its own.
-  std::uint32_t new_peer_connection_id();
   // DTLS clients on the UDP listeners (worker_dtls.cpp).
   void on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::MutableBytes data);
   void send_dtls(DtlsClient& c, stun::Bytes plaintext);
   void close_dtls(DtlsClient& c, const char* why);
   void sweep_dtls(std::uint64_t now);
-  void watch_stream(StreamClient& s);
   /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready.
   StreamClient& add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                   std::uint32_t listener);
   /// active_connections: TCP/TLS and DTLS clients.
   void update_connection_gauge();
-  /// Asks libuv for `wanted` events on `poll` (none: stop) when they differ from `current`.
-  static void set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback);
-  void close_stream(StreamClient& s, const char* why);
   void flush_streams();
   void sweep_streams(std::uint64_t now);
   static void on_tcp_relay_acceptable(uv_poll_t* handle, int status, int events);
-  static void on_peer_event(uv_poll_t* handle, int status, int events);
   static void on_handoff(uv_async_t* handle);
-  void accept_peers(RelayHandle& h);
-  PeerConnection* add_peer_connection(int fd, Allocation& a, const stun::SocketAddress& peer,
-                                      PeerConnection::State state);
-  void finish_connect(PeerConnection& p);
-  void adopt_data_connection(DataHandoff&& h);
-  /// Moves bytes from one side of a spliced pair to the other, as far as the receiving side's
-  /// output has room (TCP's own flow control does the rest: a full side stops being read).
-  void splice(StreamClient& client, PeerConnection& peer);
-  void watch_peer(PeerConnection& p);
-  void close_peer(PeerConnection& p, const char* why);
-  void sweep_peers(std::uint64_t now);
-  /// Builds and sends a response outside a request handler (Connect's and ConnectionBind's
-  /// answers come later), signed with `auth`'s key when it has one.
-  void send_late_response(const ClientKey& key, stun::Method method, stun::Class cls,
-                          const stun::TransactionId& tid, const AuthOutcome& auth, bool fingerprint,
-                          std::uint16_t error, std::uint32_t connection_id);
   static void on_relay_readable(uv_poll_t* handle, int status, int events);
   static void on_stop(uv_async_t* handle);
   static void on_settings(uv_async_t* handle);
@@ -265,10 +242,10 @@ class Worker final : public TurnContext, public TcpRelayControl, public RelayBin
   /// By client address and listener (connection 0): where a DTLS datagram belongs.
   std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> dtls_by_address_;
   std::unique_ptr<DtlsCookieSecret> dtls_secret_;
-  std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
-  HandoffInbox* inbox_ = nullptr;  ///< shared_.handoffs' inbox of this worker
-  uv_async_t handoff_async_{};     ///< wakes the loop when something was posted to inbox_
-  std::uint64_t iteration_ = 0;    ///< loop iterations, for StreamClient::dispatched_iteration
+  HandoffInbox* inbox_ = nullptr;        ///< shared_.handoffs' inbox of this worker
+  uv_async_t handoff_async_{};           ///< wakes the loop when something was posted to inbox_
+  std::unique_ptr<TcpRelay> tcp_relay_;  ///< RFC 6062: peer connections and data connections
+  std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end
   BanCache bans_;

@@ -107,7 +107,7 @@ void Worker::on_accept_backoff_over(uv_timer_t* handle) {
 
 StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                         std::uint32_t listener) {
-  StreamClient* s = StreamClients::make(std::move(conn), this);
+  StreamClient* s = StreamClients::make(std::move(conn), static_cast<void*>(this));
   s->key = ClientKey{from, listener, new_connection_id()};
   s->opened_ms = now_ms();
   // A poll that cannot be set up leaves the handle unusable: the connection is closed at once
@@ -124,17 +124,6 @@ void Worker::update_connection_gauge() {
                                   std::memory_order_relaxed);
 }
 
-void Worker::set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_cb callback) {
-  if (wanted == current)
-    return;  // no epoll_ctl when nothing changes (the common case)
-  current = wanted;
-  if (wanted == 0) {
-    uv_succeeded(uv_poll_stop(&poll), "poll stop");
-  } else {
-    uv_succeeded(uv_poll_start(&poll, wanted, callback), "poll start");
-  }
-}
-
 void Worker::watch_stream(StreamClient& s) {
   // A data connection whose peer cannot take more is not read until it can (RFC 6062 splice).
   int events = s.peer != nullptr && !s.conn.unread().empty() ? 0 : UV_READABLE;
@@ -145,7 +134,7 @@ void Worker::watch_stream(StreamClient& s) {
 
 void Worker::on_stream_event(uv_poll_t* handle, int status, int events) {
   auto* s = static_cast<StreamClient*>(handle->data);
-  Worker& w = *s->worker;
+  Worker& w = *static_cast<Worker*>(s->owner);
   if (s->closing)
     return;
   if (status < 0) {
@@ -162,11 +151,11 @@ void Worker::on_stream_event(uv_poll_t* handle, int status, int events) {
   if (s->closing)
     return;
   if (PeerConnection* p = s->peer) {
-    w.splice(*s, *p);  // room freed on either side lets the other move on
+    w.tcp_relay_->splice(*s, *p);  // room freed on either side lets the other move on
     if (s->closing)
       return;
     if (s->peer != nullptr)
-      w.watch_peer(*s->peer);
+      w.tcp_relay_->watch_peer(*s->peer);
   }
   w.watch_stream(*s);
 }
@@ -197,8 +186,7 @@ void Worker::read_stream(StreamClient& s) {
     return;
   // Frames handed out earlier in this iteration are still referenced by the send queue, and
   // reading may move the buffer they lie in.
-  if (s.dispatched_iteration == iteration_)
-    flush_relayed();
+  settle_input(s);
   const bool was_established = s.conn.established();
   const auto status = s.conn.read(kReadBudget);
   if (!was_established && s.conn.established()) {
@@ -209,7 +197,7 @@ void Worker::read_stream(StreamClient& s) {
     }
   }
   if (s.peer != nullptr) {
-    splice(s, *s.peer);  // an RFC 6062 data connection: raw bytes, no frames
+    tcp_relay_->splice(s, *s.peer);  // an RFC 6062 data connection: raw bytes, no frames
     if (status == StreamConnection::ReadStatus::kClosed && s.peer != nullptr && !s.closing)
       s.peer->conn.write();  // the last bytes go out before both sides close
   } else if (status == StreamConnection::ReadStatus::kData) {
@@ -269,16 +257,43 @@ void Worker::send_over_connection(const ClientKey& key, stun::Bytes message) {
     send_dtls(*it->second, message);
 }
 
+StreamClient* Worker::find_stream(std::uint32_t connection) {
+  auto it = streams_.find(connection);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+void Worker::settle_input(StreamClient& s) {
+  if (s.dispatched_iteration == iteration_)
+    flush_relayed();
+}
+
+void Worker::mark_output(StreamClient& s) {
+  if (!s.dirty) {
+    s.dirty = true;
+    dirty_streams_.push_back(&s);
+  }
+}
+
+StreamClient* Worker::adopt_stream(StreamConnection&& conn, const ClientKey& key,
+                                   ConnectionLimiter::Slot slot) {
+  StreamClient& s = add_stream_client(std::move(conn), key.client, key.listener);
+  s.slot = std::move(slot);
+  if (!s.poll_ok) {
+    close_stream(s, "cannot poll the connection");
+    return nullptr;
+  }
+  s.detected = true;  // TLS or not was settled on the worker that accepted it
+  s.last_message_ms = s.opened_ms;
+  return &s;
+}
+
 void Worker::queue_to_stream(StreamClient& s, stun::Bytes message) {
   // RFC 8656 §12.5: over TCP and TLS, ChannelData is padded to a multiple of 4 bytes.
   if (!s.conn.queue(message, is_channel_data(message, config().max_channel()))) {
     WorkerStats::add(stats_.stream_dropped_messages);
     return;
   }
-  if (!s.dirty) {
-    s.dirty = true;
-    dirty_streams_.push_back(&s);
-  }
+  mark_output(s);
 }
 
 void Worker::write_stream(StreamClient& s) {
@@ -315,7 +330,7 @@ void Worker::close_stream(StreamClient& s, const char* why) {
   if (PeerConnection* p = s.peer) {
     s.peer = nullptr;
     p->client = nullptr;
-    close_peer(*p, why);
+    tcp_relay_->close_peer(*p, why);
   }
   if (Allocation* a = allocations_.find(s.key)) {
     // RFC 8656 §3.1 / RFC 6062 §5.3: the allocation lives and dies with its control

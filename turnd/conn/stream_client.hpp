@@ -1,6 +1,7 @@
 // A client connected over TCP or TLS (RFC 8656 §3.1), as one worker owns it: the connection's
 // buffers, its poll handle and the deadlines that close connections which never complete a
 // message. Freed in the poll handle's close callback (libuv: only after uv_close completes).
+// A connection of the worker's, below the RFC 6062 relay that splices it to a peer.
 #pragma once
 
 #include <uv.h>
@@ -16,14 +17,14 @@
 
 namespace turn {
 
-class Worker;
+struct PeerConnection;
 
 struct StreamClient {
-  StreamClient(StreamConnection&& c, Worker* w) : conn(std::move(c)), worker(w) {}
+  StreamClient(StreamConnection&& c, void* owner_loop) : conn(std::move(c)), owner(owner_loop) {}
 
   uv_poll_t poll{};
   StreamConnection conn;
-  Worker* worker;
+  void* owner;            ///< the worker whose loop polls it (only that worker's callbacks read it)
   ClientKey key;          ///< client address, listener, and this connection's id
   bool detected = false;  ///< TLS or plain decided (by the first byte)
   bool closing = false;
@@ -39,7 +40,7 @@ struct StreamClient {
 
   /// RFC 6062 data connection: once ConnectionBind succeeded the stream carries raw bytes to
   /// and from this peer connection, no more STUN.
-  struct PeerConnection* peer = nullptr;
+  PeerConnection* peer = nullptr;
   /// This connection's count in max-connections(-per-source), released when it is freed.
   ConnectionLimiter::Slot slot;
 

@@ -16,7 +16,6 @@
 
 namespace turn {
 
-class Worker;
 struct StreamClient;
 
 struct PeerConnection {
@@ -26,12 +25,12 @@ struct PeerConnection {
     kBound,         ///< spliced to the client's data connection
   };
 
-  PeerConnection(int fd, Worker* w) : conn(fd), worker(w) {}
+  PeerConnection(int fd, void* owner_relay) : conn(fd), owner(owner_relay) {}
 
   uv_poll_t poll{};
   StreamConnection conn;  ///< plain TCP to the peer; its buffers carry the spliced bytes
-  Worker* worker;
-  std::uint32_t id = 0;  ///< CONNECTION-ID (§6.2.1): the owning worker's index in the top byte
+  void* owner;            ///< the TcpRelay that polls it (only its callbacks read it)
+  std::uint32_t id = 0;   ///< CONNECTION-ID (§6.2.1): the owning worker's index in the top byte
   Allocation* allocation = nullptr;  ///< null once the allocation has gone
   stun::SocketAddress peer;
   State state = State::kConnecting;
