@@ -4,7 +4,7 @@
 
 #include "stun/attributes.hpp"
 #include "stun/builder.hpp"
-#include "stun/integrity.hpp"
+#include "stun/long_term_credentials.hpp"
 
 namespace load {
 
@@ -101,12 +101,9 @@ void TurnSession::build() {
       break;
   }
   if (step_ != Step::kProbe && authenticated_) {
-    b.add(stun::attr::kUsername, credentials_->user);
-    b.add(stun::attr::kRealm, realm_);
-    b.add(stun::attr::kNonce, nonce_);
-    const stun::Md5Key key =
-        stun::long_term_key_md5(credentials_->user, realm_, credentials_->password);
-    b.add_integrity_sha1(key);
+    const stun::LongTermCredentials signer{credentials_->user, credentials_->password, realm_,
+                                           nonce_};
+    signer.sign(b);
   }
   auto out = b.finish();
   if (!out) {

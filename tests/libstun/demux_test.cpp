@@ -70,3 +70,18 @@ TEST_CASE("classify agrees with the framer and with valid channel numbers") {
           (kind == PacketKind::kChannelData));
   }
 }
+
+TEST_CASE("demux: with RFC 5766's channel range, 64-127 are ChannelData and nothing else moves") {
+  for (int b = 0; b < 256; ++b) {
+    const auto byte = static_cast<std::uint8_t>(b);
+    CAPTURE(b);
+    // RFC 8656's range: the same as RFC 7983's table.
+    CHECK(stun::classify(byte, stun::kMaxChannel) == stun::classify(byte));
+    const stun::PacketKind wide = stun::classify(byte, stun::kMaxChannelRfc5766);
+    if (b >= 64 && b <= 127) {
+      CHECK(wide == stun::PacketKind::kChannelData);
+    } else {
+      CHECK(wide == stun::classify(byte));
+    }
+  }
+}

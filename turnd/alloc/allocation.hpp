@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -102,20 +103,19 @@ class Allocation {
   RateLimiter peer_to_client_limit;
   std::uint64_t reserved_bps = 0;  ///< this allocation's share of bps-capacity
 
-  /// Filed by AllocationTable: a number no other allocation of the worker ever had, and the
-  /// deadline the table's expiry heap holds for it (the earliest of its own expiry and its
-  /// permissions' and channels').
-  std::uint64_t id = 0;
+  /// Kept by AllocationTable: the deadline its expiry heap holds for this allocation (the
+  /// earliest of its own expiry and its permissions' and channels'), and where in the heap.
   std::uint64_t scheduled_ms = 0;
+  std::uint32_t heap_index = 0;
 
   // What the allocation holds, given back when it is destroyed (declared last: released
   // first, before the state above that their release may still read).
   Lease quota_slot;  ///< user-quota / total-quota
   Lease bandwidth;   ///< reserved_bps of bps-capacity
   RelaySocket primary;
-  RelaySocket secondary;  ///< the dual allocation's second relay
+  std::unique_ptr<RelaySocket> secondary;  ///< the dual allocation's second relay (rare)
 
-  bool dual() const { return secondary.fd >= 0; }
+  bool dual() const { return secondary != nullptr; }
   int relay_fd() const { return primary.fd; }
   /// True when peers of `family` can be reached: the relay's family, or either of a dual one.
   bool serves(std::uint8_t family) const {
@@ -123,7 +123,7 @@ class Allocation {
   }
   /// The relay socket that sends to `peer` (the IPv6 one of a dual allocation for IPv6 peers).
   int relay_fd_for(const stun::SocketAddress& peer) const {
-    return dual() && peer.family == second_relay.family ? secondary.fd : primary.fd;
+    return dual() && peer.family == second_relay.family ? secondary->fd : primary.fd;
   }
   /// The earliest time something of this allocation ends: itself, a permission or a channel.
   std::uint64_t next_deadline() const;

@@ -11,25 +11,23 @@ Allocation* AllocationTable::find(const ClientKey& key) {
   return it == by_key_.end() ? nullptr : it->second.get();
 }
 
-Allocation* AllocationTable::find_by_relay(const stun::SocketAddress& relay) {
-  auto it = by_relay_.find(relay);
-  return it == by_relay_.end() ? nullptr : it->second;
-}
-
 Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
                                 std::uint64_t now_ms) {
+  auto a = std::make_unique<Allocation>();
+  a->key = key;
+  a->tcp = request.tcp;
+  a->user = std::move(request.user);
+  a->quota_user = std::move(request.quota_user);  // the quota lease refers to this name
   // RFC 8656 §7.2 lists the quota check (486) before the capacity ones (508).
-  auto quota_slot = quota_.lease(request.quota_user);
+  auto quota_slot = quota_.lease(a->quota_user);
   if (!quota_slot)
     return {nullptr, stun::ErrorCode::kAllocationQuotaReached};
+  a->quota_slot = std::move(*quota_slot);
   // bps-capacity: every allocation holds max-bps of the server's bandwidth while it runs.
   auto bandwidth = bandwidth_.reserve(request.max_bps, request.bps_capacity);
   if (!bandwidth)
     return {nullptr, stun::ErrorCode::kInsufficientCapacity};
-
-  auto a = std::make_unique<Allocation>();
-  a->key = key;
-  a->tcp = request.tcp;
+  a->bandwidth = std::move(*bandwidth);
   auto socket = request.tcp ? binder_.open_tcp(*a, request.relay_ip)
                             : binder_.open_udp(*a, request.relay_ip, request.ports);
   if (!socket)
@@ -37,23 +35,18 @@ Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
   a->primary = std::move(*socket);
   a->relay = a->primary.address;
   a->reservation_token = a->primary.reservation_token;
-  a->quota_slot = std::move(*quota_slot);
-  a->bandwidth = std::move(*bandwidth);
   a->reserved_bps = request.max_bps;
-  a->user = std::move(request.user);
-  a->quota_user = std::move(request.quota_user);
   a->transport = request.transport;
   a->created_ms = now_ms;
   a->lifetime_s = request.lifetime_s;
   a->expires_ms = now_ms + std::uint64_t{request.lifetime_s} * 1000;
   a->client_to_peer_limit.set_rate(request.max_bps, now_ms);
   a->peer_to_client_limit.set_rate(request.max_bps, now_ms);
-  a->id = next_id_++;
+  a->scheduled_ms = a->expires_ms;
 
   Allocation* raw = a.get();
-  by_relay_.emplace(raw->relay, raw);
   by_key_.emplace(key, std::move(a));
-  schedule(*raw, raw->expires_ms);
+  heap_push(*raw);
   WorkerStats::add(stats_.allocations_created);
   WorkerStats::add(
       stats_.active_allocations_by_transport[static_cast<std::size_t>(raw->transport)]);
@@ -65,9 +58,8 @@ bool AllocationTable::add_second_relay(Allocation& a, const stun::SocketAddress&
   auto socket = binder_.open_udp(a, ip, PortRequest{});
   if (!socket)
     return false;
-  a.secondary = std::move(*socket);
-  a.second_relay = a.secondary.address;
-  by_relay_.emplace(a.second_relay, &a);
+  a.secondary = std::make_unique<RelaySocket>(std::move(*socket));
+  a.second_relay = a.secondary->address;
   return true;
 }
 
@@ -95,30 +87,23 @@ ChannelBindResult AllocationTable::bind_channel(Allocation& a, std::uint16_t num
 }
 
 void AllocationTable::schedule(Allocation& a, std::uint64_t at_ms) {
-  // One live entry per allocation: pushed again only when something ends earlier than the
-  // entry it has (a lifetime shortened by Refresh, a first permission); later deadlines are
-  // picked up when the entry surfaces. Stale entries are skipped when popped.
-  if (a.scheduled_ms != 0 && a.scheduled_ms <= at_ms)
+  if (a.scheduled_ms <= at_ms)
     return;
   a.scheduled_ms = at_ms;
-  heap_.push({at_ms, a.id, a.key});
+  heap_fix(a.heap_index);
 }
 
 void AllocationTable::expire(std::uint64_t now_ms) {
-  while (!heap_.empty() && heap_.top().at_ms <= now_ms) {
-    const Deadline due = heap_.top();
-    heap_.pop();
-    Allocation* a = find(due.key);
-    if (a == nullptr || a->id != due.id || a->scheduled_ms != due.at_ms)
-      continue;  // ended, or rescheduled earlier: a newer entry speaks for it
-    if (a->expires_ms <= now_ms) {
+  while (!heap_.empty() && heap_.front()->scheduled_ms <= now_ms) {
+    Allocation& a = *heap_.front();
+    if (a.expires_ms <= now_ms) {
       WorkerStats::add(stats_.allocations_expired);
-      remove(*a, "expired");
+      remove(a, "expired");
       continue;
     }
-    a->expire(now_ms);  // RFC 8656 §9, §12: permissions and channels end on their own
-    a->scheduled_ms = 0;
-    schedule(*a, a->next_deadline());
+    a.expire(now_ms);  // RFC 8656 §9, §12: permissions and channels end on their own
+    a.scheduled_ms = a.next_deadline();
+    heap_fix(a.heap_index);
   }
 }
 
@@ -126,9 +111,7 @@ void AllocationTable::remove(Allocation& a, const char* why) {
   if (end_hook_)
     end_hook_(a, why);
   WorkerStats::sub(stats_.active_allocations_by_transport[static_cast<std::size_t>(a.transport)]);
-  by_relay_.erase(a.relay);
-  if (a.dual())
-    by_relay_.erase(a.second_relay);
+  heap_erase(a);
   const ClientKey key = a.key;  // not a reference into the element being erased
   by_key_.erase(key);           // destroys `a`: its leases give back socket, port, quota, bandwidth
   count_active();
@@ -137,6 +120,53 @@ void AllocationTable::remove(Allocation& a, const char* why) {
 void AllocationTable::remove_all(const char* why) {
   while (!by_key_.empty())
     remove(*by_key_.begin()->second, why);
+}
+
+void AllocationTable::heap_push(Allocation& a) {
+  a.heap_index = static_cast<std::uint32_t>(heap_.size());
+  heap_.push_back(&a);
+  heap_fix(a.heap_index);
+}
+
+void AllocationTable::heap_erase(Allocation& a) {
+  const std::uint32_t i = a.heap_index;
+  const auto last = static_cast<std::uint32_t>(heap_.size() - 1);
+  if (i != last)
+    heap_swap(i, last);
+  heap_.pop_back();
+  if (i < heap_.size())
+    heap_fix(i);
+}
+
+void AllocationTable::heap_fix(std::uint32_t i) {
+  // Up while smaller than the parent...
+  while (i > 0) {
+    const std::uint32_t parent = (i - 1) / 2;
+    if (!heap_less(i, parent))
+      break;
+    heap_swap(i, parent);
+    i = parent;
+  }
+  // ...then down while a child is smaller.
+  const auto n = static_cast<std::uint32_t>(heap_.size());
+  for (;;) {
+    const std::uint32_t left = 2 * i + 1;
+    if (left >= n)
+      break;
+    std::uint32_t smallest = left;
+    if (left + 1 < n && heap_less(left + 1, left))
+      smallest = left + 1;
+    if (!heap_less(smallest, i))
+      break;
+    heap_swap(i, smallest);
+    i = smallest;
+  }
+}
+
+void AllocationTable::heap_swap(std::uint32_t i, std::uint32_t j) {
+  std::swap(heap_[i], heap_[j]);
+  heap_[i]->heap_index = i;
+  heap_[j]->heap_index = j;
 }
 
 void AllocationTable::count_active() {

@@ -1,14 +1,13 @@
 // The one owner of a worker's allocations and of their permissions and channels (RFC 8656 §2.2,
 // §9, §12): creates them (or says which RFC error refuses them), finds them by 5-tuple or relay
-// address, ends them, and expires them from a deadline heap, so a tick costs what is due, not a
-// walk over every allocation. What an allocation holds is a lease it owns (alloc/lease.hpp):
-// ending it, by any path, gives everything back.
+// ends them, and expires them from a deadline heap (indexed: an allocation that ends leaves it at
+// once), so a tick costs what is due, not a walk over every allocation. What an allocation holds is
+// a lease it owns (alloc/lease.hpp): ending it, by any path, gives everything back.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,8 +55,6 @@ class AllocationTable {
   void on_end(EndHook hook) { end_hook_ = std::move(hook); }
 
   Allocation* find(const ClientKey& key);
-  /// By relayed transport address (either relay of a dual allocation).
-  Allocation* find_by_relay(const stun::SocketAddress& relay);
   /// Takes the quota slot, then the bandwidth, then the relay socket; whatever fails first
   /// decides the error, and what was taken before it is given back.
   Created create(const ClientKey& key, AllocationRequest request, std::uint64_t now_ms);
@@ -84,7 +81,7 @@ class AllocationTable {
 
   std::size_t size() const { return by_key_.size(); }
   bool empty() const { return by_key_.empty(); }
-  /// Entries in the expiry heap (stale ones included until they surface): for tests.
+  /// Entries in the expiry heap: one per allocation (for tests).
   std::size_t scheduled() const { return heap_.size(); }
   template <typename F>
   void for_each(F&& f) const {
@@ -93,14 +90,17 @@ class AllocationTable {
   }
 
  private:
-  struct Deadline {
-    std::uint64_t at_ms;
-    std::uint64_t id;
-    ClientKey key;
-    bool operator>(const Deadline& o) const { return at_ms > o.at_ms; }
-  };
-  /// Makes sure the heap holds `a` at `at_ms` or earlier.
+  /// Moves `a`'s deadline to `at_ms` when that is earlier (a later one is picked up when the
+  /// current one comes due).
   void schedule(Allocation& a, std::uint64_t at_ms);
+  // The binary min-heap on scheduled_ms, each allocation knowing its index.
+  void heap_push(Allocation& a);
+  void heap_erase(Allocation& a);
+  void heap_fix(std::uint32_t index);  ///< restores order after heap_[index]'s key changed
+  void heap_swap(std::uint32_t i, std::uint32_t j);
+  bool heap_less(std::uint32_t i, std::uint32_t j) const {
+    return heap_[i]->scheduled_ms < heap_[j]->scheduled_ms;
+  }
   void count_active();
 
   RelayBinder& binder_;
@@ -108,10 +108,8 @@ class AllocationTable {
   BandwidthPool& bandwidth_;
   WorkerStats& stats_;
   EndHook end_hook_;
-  std::uint64_t next_id_ = 1;
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> by_key_;
-  std::unordered_map<stun::SocketAddress, Allocation*, stun::SocketAddressHash> by_relay_;
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> heap_;
+  std::vector<Allocation*> heap_;
 };
 
 }  // namespace turn

@@ -20,7 +20,11 @@ class BandwidthPool {
       if (capacity != 0 && now + bps > capacity)
         return std::nullopt;
     } while (!reserved_.compare_exchange_weak(now, now + bps, std::memory_order_relaxed));
-    return Lease([this, bps] { reserved_.fetch_sub(bps, std::memory_order_relaxed); });
+    return Lease(
+        [](void* pool, std::uint64_t n) {
+          static_cast<BandwidthPool*>(pool)->reserved_.fetch_sub(n, std::memory_order_relaxed);
+        },
+        this, bps);
   }
   std::uint64_t reserved() const { return reserved_.load(std::memory_order_relaxed); }
 

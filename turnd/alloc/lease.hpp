@@ -2,22 +2,32 @@
 // bps-capacity, a reserved port): given back exactly once, when the lease is destroyed, so every
 // way an allocation ends (Refresh 0, expiry, a closed connection, shutdown, a failed Allocate
 // half-way through) releases everything it took, without a hand-written rollback.
+//
+// A function pointer and two words, not a std::function: an allocation holds several leases,
+// and ten thousand allocations must not pay a heap block or 32 bytes for each.
 #pragma once
 
-#include <functional>
+#include <cstdint>
 #include <utility>
 
 namespace turn {
 
 class Lease {
  public:
+  /// Gives the resource back: `release(owner, value)`.
+  using Release = void (*)(void* owner, std::uint64_t value);
+
   Lease() = default;
-  explicit Lease(std::function<void()> release) : release_(std::move(release)) {}
-  Lease(Lease&& o) noexcept : release_(std::exchange(o.release_, nullptr)) {}
+  Lease(Release release, void* owner, std::uint64_t value)
+      : release_(release), owner_(owner), value_(value) {}
+  Lease(Lease&& o) noexcept
+      : release_(std::exchange(o.release_, nullptr)), owner_(o.owner_), value_(o.value_) {}
   Lease& operator=(Lease&& o) noexcept {
     if (this != &o) {
       reset();
       release_ = std::exchange(o.release_, nullptr);
+      owner_ = o.owner_;
+      value_ = o.value_;
     }
     return *this;
   }
@@ -27,15 +37,15 @@ class Lease {
 
   /// Gives the resource back now (idempotent).
   void reset() {
-    if (auto release = std::exchange(release_, nullptr))
-      release();
+    if (Release release = std::exchange(release_, nullptr))
+      release(owner_, value_);
   }
-  /// Keeps the resource without ever giving it back here (its new owner releases it).
-  void forget() { release_ = nullptr; }
-  bool held() const { return static_cast<bool>(release_); }
+  bool held() const { return release_ != nullptr; }
 
  private:
-  std::function<void()> release_;
+  Release release_ = nullptr;
+  void* owner_ = nullptr;
+  std::uint64_t value_ = 0;
 };
 
 }  // namespace turn

@@ -29,11 +29,16 @@ class QuotaTracker {
     return true;
   }
 
-  /// acquire() as a lease: the slot is given back when the lease ends.
+  /// acquire() as a lease: the slot is given back when the lease ends. `user` must outlive the
+  /// lease (the allocation holds both, the lease declared after the name).
   std::optional<Lease> lease(const std::string& user) {
     if (!acquire(user))
       return std::nullopt;
-    return Lease([this, user] { release(user); });
+    return Lease(
+        [](void* quota, std::uint64_t name) {
+          static_cast<QuotaTracker*>(quota)->release(*reinterpret_cast<const std::string*>(name));
+        },
+        this, reinterpret_cast<std::uintptr_t>(&user));
   }
 
   /// New limits (reload); allocations above them stay, new ones are refused until below.

@@ -1,5 +1,5 @@
 // RFC 6062 requests: Connect (§5.2) on the control connection and ConnectionBind (§5.4) on a new
-// data connection. The connections themselves live in the worker (worker_tcp_relay.cpp).
+// data connection. The connections themselves live in relay/tcp_relay.cpp (TcpRelay).
 #include "handlers/peer_check.hpp"
 #include "handlers/request.hpp"
 

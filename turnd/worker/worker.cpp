@@ -36,6 +36,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       batch_(std::make_unique<RecvBatch>()),
       tx_queue_(std::make_unique<TxQueue>()),
       tx_storage_(stun::kHeaderSize + 0xFFFC),
+      dtls_(*this, shared.connections, stats_),
       allocations_(*this, shared.quota, shared.bandwidth, stats_) {
   tx_ = tx_storage_;
   allocations_.on_end([this](Allocation& a, const char* why) { on_allocation_end(a, why); });
@@ -144,8 +145,7 @@ void Worker::close_all() {
   allocations_.remove_all("shutdown");
   while (!streams_.empty())
     close_stream(*streams_.begin()->second, "shutdown");
-  while (!dtls_clients_.empty())
-    close_dtls(*dtls_clients_.begin()->second, "shutdown");
+  dtls_.close_all("shutdown");
   for (auto& l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->backoff), nullptr);
@@ -217,7 +217,7 @@ void Worker::drain_listener(Listener& l) {
         settings_->tls && settings_->tls->dtls() != nullptr) {
       if (source_banned(from))
         return true;  // not even a HelloVerifyRequest
-      on_dtls_datagram(l, from, data);
+      dtls_.on_datagram(settings_->tls->dtls(), from, l.index, data, now_ms());
     } else {
       on_client_datagram(*this, ClientKey{from, l.index}, data);
     }
@@ -276,7 +276,7 @@ void Worker::sweep() {
   allocations_.expire(now);
   sweep_streams(now);
   tcp_relay_->sweep_peers(now);
-  sweep_dtls(now);
+  dtls_.sweep(now);
   if (index_ == 0)
     shared_.ports.expire_reservations(static_cast<std::uint64_t>(::time(nullptr)));
 }
@@ -355,7 +355,9 @@ std::optional<RelaySocket> Worker::open_udp(Allocation& owner, const stun::Socke
     // RFC 8656 §7.2: the reserved port+1 ends with this allocation unless claimed first.
     socket.reservation_token = bound.token;
     socket.reservation =
-        Lease([this, token = *bound.token] { shared_.ports.cancel_reservation(token); });
+        Lease([](void* pool,
+                 std::uint64_t token) { static_cast<PortPool*>(pool)->cancel_reservation(token); },
+              &shared_.ports, *bound.token);
   }
   return socket;
 }
@@ -380,7 +382,11 @@ RelaySocket Worker::lease_relay(RelayHandle* h, const stun::SocketAddress& addre
   RelaySocket socket;
   socket.fd = h->fd;
   socket.address = address;
-  socket.lease = Lease([this, h] { close_relay(h); });
+  socket.lease = Lease(
+      [](void* worker, std::uint64_t handle) {
+        static_cast<Worker*>(worker)->close_relay(reinterpret_cast<RelayHandle*>(handle));
+      },
+      this, reinterpret_cast<std::uintptr_t>(h));
   return socket;
 }
 
@@ -414,10 +420,20 @@ void Worker::on_allocation_end(Allocation& a, const char* why) {
   // leases: the table gives them back when it destroys the allocation, right after this.
 }
 
+void Worker::deliver(const ClientKey& key, stun::Bytes message) {
+  on_client_datagram(*this, key, message);
+}
+
+void Worker::session_ending(const ClientKey& key) {
+  // RFC 8656 §3.1: the allocation lives and dies with its DTLS association.
+  if (Allocation* a = allocations_.find(key))
+    allocations_.remove(*a, "connection closed");
+}
+
 ClientTransport Worker::transport_of(const ClientKey& key) const {
   if (key.connection == 0)
     return ClientTransport::kUdp;
-  if (dtls_clients_.count(key.connection) != 0)
+  if (dtls_.contains(key.connection))
     return ClientTransport::kDtls;
   auto it = streams_.find(key.connection);
   return it == streams_.end() ? ClientTransport::kTcp : it->second->transport();

@@ -16,6 +16,7 @@
 #include "alloc/allocation.hpp"
 #include "alloc/allocation_table.hpp"
 #include "alloc/relay_binder.hpp"
+#include "conn/dtls_clients.hpp"
 #include "conn/peer_connection.hpp"
 #include "conn/stream_client.hpp"
 #include "guard/ban_list.hpp"
@@ -47,14 +48,6 @@ struct Listener {
   Worker* worker = nullptr;
 };
 
-/// A client speaking DTLS to a UDP listener (RFC 8656 §3.1), keyed by its address there.
-struct DtlsClient {
-  std::unique_ptr<DtlsSession> session;
-  ClientKey key;  ///< with this client's connection id
-  std::uint64_t last_activity_ms = 0;
-  ConnectionLimiter::Slot slot;  ///< max-connections(-per-source)
-};
-
 /// A relay socket and its poll handle; freed in the handle's close callback (RelayHandles).
 struct RelayHandle {
   RelayHandle(int socket, std::uint16_t bound_port, Allocation* owner, PortPool& pool)
@@ -76,8 +69,9 @@ using RelayHandles = UvHandle<RelayHandle, uv_poll_t, &RelayHandle::poll>;
 
 /// The worker is the wiring: its loop, listeners and client connections, the context its handlers
 /// run against (TurnContext), the relay sockets its allocation table leases (RelayBinder) and
-/// the client connections its RFC 6062 relay splices (StreamHost).
-class Worker final : public TurnContext, public RelayBinder, public StreamHost {
+/// the client connections its RFC 6062 relay splices (StreamHost) and the UDP listeners its DTLS
+/// sessions speak through (DtlsHost).
+class Worker final : public TurnContext, public RelayBinder, public StreamHost, public DtlsHost {
  public:
   Worker(unsigned index, SharedState& shared, SettingsPtr settings);
   ~Worker() override;
@@ -146,6 +140,16 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost {
   StreamClient* adopt_stream(StreamConnection&& conn, const ClientKey& key,
                              ConnectionLimiter::Slot slot) override;
 
+  // DtlsHost: the listeners and ingress the DTLS sessions use.
+  void deliver(const ClientKey& key, stun::Bytes message) override;
+  void send_record(const ClientKey& to, stun::Bytes record) override {
+    send_on_listener(to, record);
+  }
+  void session_ending(const ClientKey& key) override;
+  bool has_allocation(const ClientKey& key) override { return allocations_.find(key) != nullptr; }
+  std::uint32_t new_connection_id() override;
+  void sessions_changed() override { update_connection_gauge(); }
+
   // RelayBinder: the sockets the allocation table leases.
   std::optional<RelaySocket> open_udp(Allocation& owner, const stun::SocketAddress& ip,
                                       const PortRequest& ports) override;
@@ -172,12 +176,6 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost {
   /// Over TCP/TLS: queued on the connection; over DTLS: encrypted and sent now.
   void send_over_connection(const ClientKey& key, stun::Bytes message);
   void queue_to_stream(StreamClient& s, stun::Bytes message);
-  std::uint32_t new_connection_id();
-  // DTLS clients on the UDP listeners (worker_dtls.cpp).
-  void on_dtls_datagram(Listener& l, const stun::SocketAddress& from, stun::MutableBytes data);
-  void send_dtls(DtlsClient& c, stun::Bytes plaintext);
-  void close_dtls(DtlsClient& c, const char* why);
-  void sweep_dtls(std::uint64_t now);
   /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready.
   StreamClient& add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                   std::uint32_t listener);
@@ -238,10 +236,6 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost {
   std::unordered_map<std::uint32_t, StreamClient*> streams_;  ///< freed in their close callback
   std::vector<StreamClient*> dirty_streams_;                  ///< with output queued this iteration
   std::uint32_t next_connection_id_ = 1;
-  std::unordered_map<std::uint32_t, std::unique_ptr<DtlsClient>> dtls_clients_;  ///< by id
-  /// By client address and listener (connection 0): where a DTLS datagram belongs.
-  std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> dtls_by_address_;
-  std::unique_ptr<DtlsCookieSecret> dtls_secret_;
   HandoffInbox* inbox_ = nullptr;        ///< shared_.handoffs' inbox of this worker
   uv_async_t handoff_async_{};           ///< wakes the loop when something was posted to inbox_
   std::unique_ptr<TcpRelay> tcp_relay_;  ///< RFC 6062: peer connections and data connections
@@ -252,6 +246,7 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost {
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;
+  DtlsClients dtls_;  ///< the DTLS sessions on this worker's UDP listeners
   /// Declared last: destroyed first, while everything its allocations' leases touch is there.
   AllocationTable allocations_;
 };

@@ -120,8 +120,7 @@ StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::Soc
 }
 
 void Worker::update_connection_gauge() {
-  stats_.active_connections.store(streams_.size() + dtls_clients_.size(),
-                                  std::memory_order_relaxed);
+  stats_.active_connections.store(streams_.size() + dtls_.size(), std::memory_order_relaxed);
 }
 
 void Worker::watch_stream(StreamClient& s) {
@@ -242,7 +241,7 @@ void Worker::dispatch_frames(StreamClient& s) {
 
 std::uint32_t Worker::new_connection_id() {
   std::uint32_t id = next_connection_id_++;
-  while (id == 0 || streams_.count(id) != 0 || dtls_clients_.count(id) != 0)
+  while (id == 0 || streams_.count(id) != 0 || dtls_.contains(id))
     id = next_connection_id_++;
   return id;
 }
@@ -253,8 +252,8 @@ void Worker::send_over_connection(const ClientKey& key, stun::Bytes message) {
       queue_to_stream(*it->second, message);
     return;
   }
-  if (auto it = dtls_clients_.find(key.connection); it != dtls_clients_.end())
-    send_dtls(*it->second, message);
+  if (dtls_.contains(key.connection))
+    dtls_.send(key.connection, message);
 }
 
 StreamClient* Worker::find_stream(std::uint32_t connection) {

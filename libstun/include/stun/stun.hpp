@@ -12,5 +12,6 @@
 #include "stun/fingerprint.hpp"
 #include "stun/framing.hpp"
 #include "stun/integrity.hpp"
+#include "stun/long_term_credentials.hpp"
 #include "stun/message_view.hpp"
 #include "stun/types.hpp"

@@ -36,20 +36,41 @@ struct Table {
 
 }  // namespace
 
-TEST_CASE("allocation table: finds by 5-tuple and by either relay address") {
+TEST_CASE("allocation table: finds by 5-tuple; a dual allocation gives both relays back") {
   Table t;
   turn::Allocation* a = t.create(1, 600, 0);
   REQUIRE(a != nullptr);
   CHECK(t.table.find(a->key) == a);
-  CHECK(t.table.find_by_relay(a->relay) == a);
-  REQUIRE(t.table.add_second_relay(*a, stun::SocketAddress::v4({10, 0, 0, 2}, 0)));
+  REQUIRE(t.table.add_second_relay(*a, stun::SocketAddress::v6({0x20, 0x01, 0x0d, 0xb8}, 0)));
   CHECK(a->dual());
-  CHECK(t.table.find_by_relay(a->second_relay) == a);
-  const stun::SocketAddress second = a->second_relay;
+  CHECK(a->relay_fd_for(stun::SocketAddress::v4({1, 2, 3, 4}, 5)) == a->relay_fd());
+  CHECK(a->relay_fd_for(stun::SocketAddress::v6({0x20, 0x01, 0x0d, 0xb8, 0, 1}, 5)) ==
+        a->secondary->fd);
   t.table.remove(*a, "deleted");
-  CHECK(t.table.find_by_relay(second) == nullptr);
   CHECK(t.binder.released == 2);  // both relay sockets
   CHECK(t.ended == std::vector<std::string>{"u1:deleted"});
+}
+
+TEST_CASE("allocation table: the expiry heap holds one entry per live allocation") {
+  Table t;
+  // Allocate + Refresh 0 churn must leave nothing behind (an entry per ended allocation kept
+  // until its lifetime passed would grow with the churn rate times the lifetime).
+  for (int i = 0; i < 1000; ++i) {
+    turn::Allocation* a = t.create(static_cast<std::uint8_t>(i % 200), 600, i);
+    REQUIRE(a != nullptr);
+    t.table.permit(*a, stun::SocketAddress::v4({8, 8, 8, 8}, 1), i + 300'000);
+    t.table.remove(*a, "deleted");
+  }
+  CHECK(t.table.scheduled() == 0);
+  for (std::uint8_t i = 1; i <= 50; ++i)
+    t.create(i, 100 + i, 0);
+  CHECK(t.table.scheduled() == 50);
+  t.table.remove(*t.table.find({stun::SocketAddress::v4({192, 0, 2, 25}, 1000), 0, 0}), "x");
+  CHECK(t.table.scheduled() == 49);
+  t.table.expire(125'000);  // u1..u24 are due; u25 is gone already
+  CHECK(t.table.size() == 25);
+  CHECK(t.stats.allocations_expired.load() == 24);
+  CHECK(t.table.scheduled() == 25);
 }
 
 TEST_CASE("allocation table: expiry ends what is due, in deadline order, and nothing else") {

@@ -1,7 +1,6 @@
 #include "support/fake_context.hpp"
 
 #include "ingress/ingress.hpp"
-#include "stun/integrity.hpp"
 #include "userdb/source.hpp"
 
 namespace turntest {
@@ -15,11 +14,13 @@ std::optional<turn::RelaySocket> FakeBinder::open_udp(turn::Allocation&,
   s.fd = 1000 + static_cast<int>(opened++);
   s.address = ip;
   s.address.port = next_port++;
-  s.lease = turn::Lease([this] { ++released; });
+  s.lease =
+      turn::Lease([](void* b, std::uint64_t) { ++static_cast<FakeBinder*>(b)->released; }, this, 0);
   if (ports.reserve_next) {
     ++reservations;
     s.reservation_token = 0x1234'5678'0000'0000ull + reservations;
-    s.reservation = turn::Lease([this] { ++cancelled; });
+    s.reservation = turn::Lease(
+        [](void* b, std::uint64_t) { ++static_cast<FakeBinder*>(b)->cancelled; }, this, 0);
   }
   return s;
 }
@@ -75,25 +76,15 @@ std::optional<Sent> FakeContext::receive(const turn::ClientKey& key, stun::Bytes
   return sent.back();
 }
 
-RequestBuilder::RequestBuilder(std::string user, std::string password, std::string realm)
-    : user_(std::move(user)), password_(std::move(password)), realm_(std::move(realm)) {}
-
-void RequestBuilder::learn(const Sent& challenge) {
-  const stun::MessageView v = challenge.view();
-  if (auto realm = v.get(stun::attr::kRealm))
-    realm_ = std::string(*realm);
-  if (auto nonce = v.get(stun::attr::kNonce))
-    nonce_ = std::string(*nonce);
+RequestBuilder::RequestBuilder(std::string user, std::string password, std::string realm) {
+  creds_.user = std::move(user);
+  creds_.password = std::move(password);
+  creds_.realm = std::move(realm);
 }
 
 std::vector<std::uint8_t> RequestBuilder::finish(stun::MessageBuilder& b, bool sign) {
-  if (sign && !nonce_.empty()) {
-    b.add(stun::attr::kUsername, user_);
-    b.add(stun::attr::kRealm, realm_);
-    b.add(stun::attr::kNonce, nonce_);
-    const stun::Md5Key key = stun::long_term_key_md5(user_, realm_, password_);
-    b.add_integrity_sha1(key);
-  }
+  if (sign && creds_.ready())
+    creds_.sign(b);
   auto bytes = b.finish();
   if (!bytes)
     throw std::runtime_error("cannot build the request");

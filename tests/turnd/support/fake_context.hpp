@@ -12,6 +12,7 @@
 #include "alloc/allocation_table.hpp"
 #include "handlers/turn_context.hpp"
 #include "stun/builder.hpp"
+#include "stun/long_term_credentials.hpp"
 #include "stun/message_view.hpp"
 #include "userdb/source.hpp"
 
@@ -128,15 +129,12 @@ class RequestBuilder {
         method, [](stun::MessageBuilder&) {}, sign);
   }
   /// Takes REALM and NONCE from a 401/438 answer.
-  void learn(const Sent& challenge);
-  const std::string& nonce() const { return nonce_; }
+  void learn(const Sent& challenge) { creds_.learn(challenge.view()); }
+  const std::string& nonce() const { return creds_.nonce; }
 
  private:
   std::vector<std::uint8_t> finish(stun::MessageBuilder& b, bool sign);
-  std::string user_;
-  std::string password_;
-  std::string realm_;
-  std::string nonce_;
+  stun::LongTermCredentials creds_;
   std::uint32_t next_tid_ = 1;
   std::vector<std::uint8_t> buffer_;
 };

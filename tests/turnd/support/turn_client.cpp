@@ -163,7 +163,9 @@ TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std:
 
 TurnClient::TurnClient(const stun::SocketAddress& server, std::string user, std::string password,
                        const TurnClientOptions& options)
-    : options_(options), server_(server), user_(std::move(user)), password_(std::move(password)) {
+    : options_(options), server_(server) {
+  creds_.user = std::move(user);
+  creds_.password = std::move(password);
   if (options_.transport == Transport::kUdp)
     udp_ = std::make_unique<UdpSocket>(options_.local.value_or(client_address_for(server)));
   else
@@ -228,11 +230,11 @@ int TurnClient::peer_chain_length() const {
 }
 
 stun::Md5Key TurnClient::key_md5() const {
-  return stun::long_term_key_md5(user_, realm_, password_);
+  return stun::long_term_key_md5(creds_.user, creds_.realm, creds_.password);
 }
 
 stun::Sha256Key TurnClient::key_sha256() const {
-  return stun::long_term_key_sha256(user_, realm_, password_);
+  return stun::long_term_key_sha256(creds_.user, creds_.realm, creds_.password);
 }
 
 std::vector<std::uint8_t> TurnClient::build(stun::Method method, const AttrFn& attrs,
@@ -243,27 +245,10 @@ std::vector<std::uint8_t> TurnClient::build(stun::Method method, const AttrFn& a
   if (attrs)
     attrs(b);
   if (opt.auth != Auth::kNone) {
-    if (opt.userhash) {
-      const stun::Userhash h = stun::userhash(user_, realm_);
-      b.add(stun::attr::kUserhash, stun::Bytes(h));
-    } else {
-      b.add(stun::attr::kUsername, user_);
-    }
-    b.add(stun::attr::kRealm, realm_);
-    b.add(stun::attr::kNonce, nonce_);
-    if (opt.auth == Auth::kSha256) {
-      // RFC 8489 §9.2.4: echo the server's list, then pick one of its algorithms.
-      stun::codec::PasswordAlgorithms::Value list;
-      list.push({stun::kPasswordAlgorithmMd5, {}});
-      list.push({stun::kPasswordAlgorithmSha256, {}});
-      b.add(stun::attr::kPasswordAlgorithms, list);
-      b.add(stun::attr::kPasswordAlgorithm, {stun::kPasswordAlgorithmSha256, {}});
-      const auto key = key_sha256();
-      b.add_integrity_sha256(key);
-    } else {
-      const auto key = key_md5();
-      b.add_integrity_sha1(key);
-    }
+    creds_.sign(b,
+                opt.auth == Auth::kSha256 ? stun::LongTermCredentials::Algorithm::kSha256
+                                          : stun::LongTermCredentials::Algorithm::kMd5,
+                opt.userhash);
   }
   if (opt.fingerprint)
     b.add_fingerprint();
@@ -342,7 +327,7 @@ Message TurnClient::request_via(Connection* via, stun::Method method, const Attr
       throw std::runtime_error("no response to " + std::string(stun::method_name(method)));
     return *response;
   };
-  if (opt.auth != Auth::kNone && nonce_.empty() && opt.retry) {
+  if (opt.auth != Auth::kNone && creds_.nonce.empty() && opt.retry) {
     RequestOptions plain = opt;
     plain.auth = Auth::kNone;
     plain.tid.reset();
@@ -350,13 +335,13 @@ Message TurnClient::request_via(Connection* via, stun::Method method, const Attr
     if (challenge.error_code() != 401)
       return challenge;  // e.g. Binding, which needs no credentials
     auto v = challenge.view();
-    realm_ = std::string(v.get(stun::attr::kRealm).value_or(""));
-    nonce_ = std::string(v.get(stun::attr::kNonce).value_or(""));
+    creds_.realm = std::string(v.get(stun::attr::kRealm).value_or(""));
+    creds_.nonce = std::string(v.get(stun::attr::kNonce).value_or(""));
     opt.tid.reset();
   }
   Message response = once(opt);
   if (opt.retry && opt.auth != Auth::kNone && response.error_code() == 438) {
-    nonce_ = std::string(response.view().get(stun::attr::kNonce).value_or(""));
+    creds_.nonce = std::string(response.view().get(stun::attr::kNonce).value_or(""));
     opt.tid.reset();
     response = once(opt);
   }

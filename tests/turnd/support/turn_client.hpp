@@ -148,13 +148,13 @@ class TurnClient {
   int fd() const;
   const stun::SocketAddress& local() const;
   const stun::SocketAddress& server() const { return server_; }
-  const std::string& user() const { return user_; }
-  const std::string& realm() const { return realm_; }
-  const std::string& nonce() const { return nonce_; }
-  void set_nonce(std::string n) { nonce_ = std::move(n); }
-  void set_realm(std::string r) { realm_ = std::move(r); }
-  void set_password(std::string p) { password_ = std::move(p); }
-  void set_user(std::string u) { user_ = std::move(u); }
+  const std::string& user() const { return creds_.user; }
+  const std::string& realm() const { return creds_.realm; }
+  const std::string& nonce() const { return creds_.nonce; }
+  void set_nonce(std::string n) { creds_.nonce = std::move(n); }
+  void set_realm(std::string r) { creds_.realm = std::move(r); }
+  void set_password(std::string p) { creds_.password = std::move(p); }
+  void set_user(std::string u) { creds_.user = std::move(u); }
 
   stun::Md5Key key_md5() const;
   stun::Sha256Key key_sha256() const;
@@ -233,10 +233,7 @@ class TurnClient {
   std::unique_ptr<UdpSocket> udp_;    ///< kUdp
   std::unique_ptr<Connection> conn_;  ///< kTcp, kTls, kDtls
   stun::SocketAddress server_;
-  std::string user_;
-  std::string password_;
-  std::string realm_;
-  std::string nonce_;
+  stun::LongTermCredentials creds_;
   stun::SocketAddress relay_;
   std::deque<Datagram> backlog_;
 };

@@ -1,0 +1,74 @@
+// TURN over DTLS (RFC 8656 §3.1, RFC 7350) on one worker's UDP listeners: a DtlsSession per
+// client address, the one owner of those sessions. No state is kept for a client until its
+// ClientHello returned the stateless cookie (RFC 6347 §4.2.1); then the session counts against
+// max-connections(-per-source) like a TCP connection. Decrypted messages and the records to send
+// go through DtlsHost, the worker that owns the listeners.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "alloc/allocation.hpp"
+#include "guard/connection_limiter.hpp"
+#include "net/dtls_session.hpp"
+#include "util/stats.hpp"
+
+namespace turn {
+
+/// What the DTLS clients need of the worker that receives their datagrams.
+class DtlsHost {
+ public:
+  virtual ~DtlsHost() = default;
+  /// A decrypted message from the session of `key`: into the ingress, as a datagram.
+  virtual void deliver(const ClientKey& key, stun::Bytes message) = 0;
+  /// A DTLS record for `to`'s client, now, from its UDP listener.
+  virtual void send_record(const ClientKey& to, stun::Bytes record) = 0;
+  /// The session of `key` is ending: its allocation ends with it (RFC 8656 §3.1).
+  virtual void session_ending(const ClientKey& key) = 0;
+  virtual bool has_allocation(const ClientKey& key) = 0;
+  /// A connection id no TCP/TLS connection or DTLS session of the worker uses.
+  virtual std::uint32_t new_connection_id() = 0;
+  /// A session was added or removed (the worker's connection gauge).
+  virtual void sessions_changed() = 0;
+};
+
+class DtlsClients {
+ public:
+  DtlsClients(DtlsHost& host, ConnectionLimiter& limits, WorkerStats& stats);
+  DtlsClients(const DtlsClients&) = delete;
+  DtlsClients& operator=(const DtlsClients&) = delete;
+
+  /// A datagram whose first byte is a DTLS record (RFC 7983: 20-63) from `from` on `listener`.
+  /// A known session decrypts it over its own receive slot, so what the handlers queue from it
+  /// stays valid until the batch is flushed, as for plain UDP.
+  void on_datagram(SSL_CTX* ctx, const stun::SocketAddress& from, std::uint32_t listener,
+                   stun::MutableBytes data, std::uint64_t now);
+  bool contains(std::uint32_t connection) const { return sessions_.count(connection) != 0; }
+  /// Encrypts `plaintext` and sends it to the client of session `connection`.
+  void send(std::uint32_t connection, stun::Bytes plaintext);
+  void close(std::uint32_t connection, const char* why);
+  void close_all(const char* why);
+  /// Handshakes not done in time, OpenSSL's retransmissions, idle sessions without an
+  /// allocation; and the cookie secret's rotation.
+  void sweep(std::uint64_t now);
+  std::size_t size() const { return sessions_.size(); }
+
+ private:
+  struct Client {
+    std::unique_ptr<DtlsSession> session;
+    ClientKey key;  ///< with this client's connection id
+    std::uint64_t last_activity_ms = 0;
+    ConnectionLimiter::Slot slot;  ///< max-connections(-per-source)
+  };
+
+  DtlsHost& host_;
+  ConnectionLimiter& limits_;
+  WorkerStats& stats_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<Client>> sessions_;  ///< by connection id
+  /// By client address and listener (connection 0): where a DTLS datagram belongs.
+  std::unordered_map<ClientKey, std::uint32_t, ClientKeyHash> by_address_;
+  std::unique_ptr<DtlsCookieSecret> secret_;
+};
+
+}  // namespace turn
