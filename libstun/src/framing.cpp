@@ -1,6 +1,7 @@
 #include "stun/framing.hpp"
 
 #include "stun/channel_data.hpp"
+#include "stun/demux.hpp"
 #include "stun/types.hpp"
 
 namespace stun {
@@ -8,14 +9,17 @@ namespace stun {
 Result<Frame> next_frame(Bytes buffered, std::size_t max_frame, std::uint16_t max_channel) {
   if (buffered.empty())
     return ParseError::kIncomplete;
-  const std::uint8_t first = buffered[0];
+  // The same first-byte rule as every other transport (RFC 7983 §7, demux.hpp).
   FrameKind kind;
-  if (first <= 0x03) {
-    kind = FrameKind::kStun;
-  } else if (first >= 0x40 && first <= (max_channel >> 8)) {
-    kind = FrameKind::kChannelData;
-  } else {
-    return ParseError::kNotAFrame;
+  switch (classify(buffered[0], max_channel)) {
+    case PacketKind::kStun:
+      kind = FrameKind::kStun;
+      break;
+    case PacketKind::kChannelData:
+      kind = FrameKind::kChannelData;
+      break;
+    default:
+      return ParseError::kNotAFrame;
   }
   // Both frame types carry a 16-bit length in bytes 2-3.
   if (buffered.size() < 4)

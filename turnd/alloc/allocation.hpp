@@ -101,7 +101,6 @@ class Allocation {
   /// max-bps, each direction separately (as coturn counts them).
   RateLimiter client_to_peer_limit;
   RateLimiter peer_to_client_limit;
-  std::uint64_t reserved_bps = 0;  ///< this allocation's share of bps-capacity
 
   /// Kept by AllocationTable: the deadline its expiry heap holds for this allocation (the
   /// earliest of its own expiry and its permissions' and channels'), and where in the heap.
@@ -110,20 +109,22 @@ class Allocation {
 
   // What the allocation holds, given back when it is destroyed (declared last: released
   // first, before the state above that their release may still read).
-  Lease quota_slot;  ///< user-quota / total-quota
-  Lease bandwidth;   ///< reserved_bps of bps-capacity
-  RelaySocket primary;
+  Lease quota_slot;   ///< user-quota / total-quota
+  Lease bandwidth;    ///< max-bps of bps-capacity
+  Lease reservation;  ///< EVEN-PORT R: port+1 (reservation_token), until claimed or ended
+  Lease relay_lease;  ///< the relay socket (relay_fd) and its port
+  int primary_fd = -1;
   std::unique_ptr<RelaySocket> secondary;  ///< the dual allocation's second relay (rare)
 
   bool dual() const { return secondary != nullptr; }
-  int relay_fd() const { return primary.fd; }
+  int relay_fd() const { return primary_fd; }
   /// True when peers of `family` can be reached: the relay's family, or either of a dual one.
   bool serves(std::uint8_t family) const {
     return relay.family == family || (dual() && second_relay.family == family);
   }
   /// The relay socket that sends to `peer` (the IPv6 one of a dual allocation for IPv6 peers).
   int relay_fd_for(const stun::SocketAddress& peer) const {
-    return dual() && peer.family == second_relay.family ? secondary->fd : primary.fd;
+    return dual() && peer.family == second_relay.family ? secondary->fd : primary_fd;
   }
   /// The earliest time something of this allocation ends: itself, a permission or a channel.
   std::uint64_t next_deadline() const;

@@ -32,10 +32,11 @@ Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
                             : binder_.open_udp(*a, request.relay_ip, request.ports);
   if (!socket)
     return {nullptr, stun::ErrorCode::kInsufficientCapacity};
-  a->primary = std::move(*socket);
-  a->relay = a->primary.address;
-  a->reservation_token = a->primary.reservation_token;
-  a->reserved_bps = request.max_bps;
+  a->primary_fd = socket->fd;
+  a->relay = socket->address;
+  a->relay_lease = std::move(socket->lease);
+  a->reservation_token = socket->reservation_token;
+  a->reservation = std::move(socket->reservation);
   a->transport = request.transport;
   a->created_ms = now_ms;
   a->lifetime_s = request.lifetime_s;

@@ -95,7 +95,8 @@ TEST_CASE("handlers (fake context): Allocate files the allocation with its lease
   CHECK(a->user == "alice");
   CHECK(a->lifetime_s == 600);  // RFC 8656 §7.2 default
   CHECK(a->quota_slot.held());
-  CHECK(a->primary.lease.held());
+  CHECK(a->relay_lease.held());
+  CHECK(a->bandwidth.held());
   CHECK(ok.view().get(stun::attr::kXorRelayedAddress)->port == a->relay.port);
   CHECK(ctx.stats().allocations_created.load() == 1);
   CHECK(ctx.stats().active_allocations.load() == 1);
