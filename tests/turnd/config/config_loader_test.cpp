@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "config/table_fixtures.hpp"
+
 namespace {
 
 using turn::ConfigEntry;
@@ -49,19 +51,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-/// A temporary file removed at scope exit.
-struct TempFile {
-  std::string path;
-  explicit TempFile(const std::string& text) {
-    char name[] = "/tmp/turnd-config-test-XXXXXX";
-    const int fd = ::mkstemp(name);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path = name;
-    std::ofstream(path) << text;
-  }
-  ~TempFile() { ::unlink(path.c_str()); }
-};
+using tabletest::TempFile;
 
 }  // namespace
 

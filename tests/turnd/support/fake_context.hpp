@@ -41,7 +41,7 @@ struct Sent {
 };
 
 /// One relayed datagram, with the relay socket (fd) it left from.
-struct Relayed {
+struct RelayedDatagram {
   int fd = -1;
   stun::SocketAddress to;
   std::vector<std::uint8_t> bytes;
@@ -105,7 +105,7 @@ class FakeContext final : private FakeServerState,
 
   FakeBinder binder;
   std::vector<Sent> sent;
-  std::vector<Relayed> relayed;
+  std::vector<RelayedDatagram> relayed;
 
  private:
   turn::WorkerStats stats_;
