@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import socket
 import struct
 import sys
@@ -33,14 +32,6 @@ import stunmsg as stun
 KINDS = ("garbage", "truncated", "badmi", "channeldata", "dtls")
 POOL = 512  # precomputed datagrams per kind
 BATCH = 64  # datagrams per pacing step
-
-_stop = False
-
-
-def _on_term(signum, frame):
-    global _stop
-    _stop = True
-
 
 def garbage(rng: random.Random) -> bytes:
     first = rng.choice([b for b in range(64, 256) if not 0x40 <= b <= 0x4F])
@@ -97,8 +88,7 @@ def main() -> int:
     host, port = o.server.rsplit(":", 1)
     stun.require_loopback("--server", host)
     stun.require_loopback("--bind", o.bind)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
+    stop = stun.StopFlag()
 
     rng = random.Random(o.seed)
     # Interleaved: kind i of datagram n is KINDS[n % 5].
@@ -113,7 +103,7 @@ def main() -> int:
 
     sent, dropped, received = Counter(), 0, Counter()
     t0 = time.monotonic()
-    end, next_report = t0 + o.duration, t0 + o.report_s
+    end, report = t0 + o.duration, stun.Every(o.report_s, t0)
     n = 0
 
     def snapshot(kind: str) -> dict:
@@ -141,13 +131,12 @@ def main() -> int:
                     received[{stun.SUCCESS: "success", stun.INDICATION: "indication"}.get(
                         m.cls, "other")] += 1
 
-    while not _stop:
+    while not stop.set:
         now = time.monotonic()
         if now >= end:
             break
-        if now >= next_report:
+        if report.due(now):
             print(json.dumps(snapshot("progress")), flush=True)
-            next_report += o.report_s
         due = int((now - t0) * o.rate) - n
         if due <= 0:
             drain()

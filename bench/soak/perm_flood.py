@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import socket
 import sys
 import time
@@ -37,14 +36,6 @@ CHANNEL_LIFETIME_S = 600  # RFC 8656 §12
 CHANNEL_IPS = ("8.255.0.1", "8.255.0.2", "8.255.0.3", "8.255.0.4")  # outside peer_ip()'s range
 RTO_S = 0.5
 TRIES = 3
-
-_stop = False
-
-
-def _on_term(signum, frame):
-    global _stop
-    _stop = True
-
 
 class Client:
     """One UDP 5-tuple, one allocation, stop-and-wait requests with retransmissions."""
@@ -144,8 +135,7 @@ def main() -> int:
     host, port = o.server.rsplit(":", 1)
     stun.require_loopback("--server", host)
     stun.require_loopback("--bind", o.bind)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
+    stop = stun.StopFlag()
 
     c = Client((host, int(port)), o.bind, o.user, o.password)
     t0 = time.monotonic()
@@ -164,7 +154,7 @@ def main() -> int:
     n_peer = n_channel = sent = 0
     next_purge = t0 + 1.0
     next_refresh = t0 + o.refresh_s
-    next_report = t0 + o.report_s
+    report = stun.Every(o.report_s, t0)
     end = t0 + o.duration
 
     def snapshot(kind: str) -> dict:
@@ -176,13 +166,12 @@ def main() -> int:
                 "max_live_channels": max_live_chan, "timeouts": c.timeouts,
                 "stale_nonces": c.stale_nonces}
 
-    while not _stop:
+    while not stop.set:
         now = time.monotonic()
         if now >= end:
             break
-        if now >= next_report:
+        if report.due(now):
             print(json.dumps(snapshot("progress")), flush=True)
-            next_report += o.report_s
         if now >= next_refresh:
             counts["refresh"][outcome(c.request(stun.REFRESH, []))] += 1
             next_refresh += o.refresh_s

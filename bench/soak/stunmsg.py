@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
+import signal
 import struct
 import zlib
 
@@ -153,3 +154,29 @@ def require_loopback(what: str, host: str) -> None:
         ok = False
     if not ok:
         raise SystemExit(f"{what} must be a loopback address, got {host!r}")
+
+
+class StopFlag:
+    """Set by SIGTERM or SIGINT: a flood stops at its next step and prints its final line."""
+
+    def __init__(self) -> None:
+        self.set = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        self.set = True
+
+
+class Every:
+    """A periodic step (progress lines): due() is true once per `period_s` from `start`."""
+
+    def __init__(self, period_s: float, start: float) -> None:
+        self.period_s = period_s
+        self.next = start + period_s
+
+    def due(self, now: float) -> bool:
+        if now < self.next:
+            return False
+        self.next += self.period_s
+        return True

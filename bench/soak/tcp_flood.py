@@ -20,7 +20,6 @@ import errno
 import json
 import resource
 import select
-import signal
 import socket
 import sys
 import time
@@ -30,14 +29,6 @@ import stunmsg as stun
 
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 BATCH = 64  # connects per pacing step
-
-_stop = False
-
-
-def _on_term(signum, frame):
-    global _stop
-    _stop = True
-
 
 def quantiles(values: list[float]) -> dict:
     if not values:
@@ -61,8 +52,7 @@ def main() -> int:
     server = (host, int(port))
     stun.require_loopback("--server", host)
     stun.require_loopback("--bind", o.bind)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
+    stop = stun.StopFlag()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = o.max_open + 64
     if soft < want:
@@ -77,7 +67,7 @@ def main() -> int:
     max_seen = 0
     established = 0  # connections in conns that completed their handshake
     t0 = time.monotonic()
-    end, next_report, next_sweep = t0 + o.duration, t0 + o.report_s, t0 + 0.5
+    end, report, next_sweep = t0 + o.duration, stun.Every(o.report_s, t0), t0 + 0.5
 
     def close(fd: int):
         nonlocal established
@@ -116,13 +106,12 @@ def main() -> int:
                 "connecting": len(conns) - established, "max_open": max_seen,
                 "open_s_before_server_close": quantiles(lifetimes)}
 
-    while not _stop:
+    while not stop.set:
         now = time.monotonic()
         if now >= end:
             break
-        if now >= next_report:
+        if report.due(now):
             print(json.dumps(snapshot("progress")), flush=True)
-            next_report += o.report_s
             if len(lifetimes) > 100000:
                 lifetimes = lifetimes[-50000:]
         if now >= next_sweep:
