@@ -28,9 +28,8 @@ struct StreamClient {
   ClientKey key;          ///< client address, listener, and this connection's id
   bool detected = false;  ///< TLS or plain decided (by the first byte)
   bool closing = false;
-  bool dirty = false;   ///< has output queued and is on the worker's flush list
-  int events = 0;       ///< the uv_poll events currently asked for
-  bool poll_ok = true;  ///< uv_poll_init succeeded (else the connection is closed at once)
+  bool dirty = false;  ///< has output queued and is on the worker's flush list
+  int events = 0;      ///< the uv_poll events currently asked for
   std::uint64_t opened_ms = 0;
   std::uint64_t last_message_ms = 0;   ///< 0 until the first complete message
   std::uint64_t partial_since_ms = 0;  ///< when the unfinished frame at the front started

@@ -44,19 +44,25 @@ inline void set_poll_events(uv_poll_t& poll, int& current, int wanted, uv_poll_c
   }
 }
 
-/// A heap object T that embeds the libuv handle `T::*Member` (of type H). make() allocates it
-/// and points the handle's data at it; close() closes the handle, and the object is deleted in
-/// the close callback (its destructor then releases whatever else it holds).
+/// A heap object T that embeds the libuv poll handle `T::*Member` (of type H). make_polled()
+/// allocates it, registers the handle and points the handle's data at it; close() closes the
+/// handle, and the object is deleted in the close callback (its destructor then releases
+/// whatever else it holds).
 template <typename T, typename H, H T::*Member>
 struct UvHandle {
+  /// Allocates T (`args` forwarded), then uv_poll_init of the handle (a uv_poll_t) on `fd`. Null
+  /// when libuv refuses: the object never reached the loop, so it is freed at once (its destructor
+  /// closes what it holds), and the failure is logged as `what`.
   template <typename... Args>
-  static T* make(Args&&... args) {
+  static T* make_polled(uv_loop_t* loop, int fd, const char* what, Args&&... args) {
     T* object = new T(std::forward<Args>(args)...);
+    if (!uv_succeeded(uv_poll_init(loop, &(object->*Member), fd), what)) {
+      delete object;
+      return nullptr;
+    }
     (object->*Member).data = object;
     return object;
   }
-  /// The object whose handle this is (a callback's handle argument).
-  static T* of(H* handle) { return static_cast<T*>(handle->data); }
   static void close(T* object) {
     uv_close(reinterpret_cast<uv_handle_t*>(&(object->*Member)),
              [](uv_handle_t* handle) { delete static_cast<T*>(handle->data); });

@@ -67,7 +67,10 @@ bool TcpRelay::has_peer_connection(const Allocation& a, const stun::SocketAddres
 PeerConnection* TcpRelay::add_peer_connection(int fd, Allocation& a,
                                               const stun::SocketAddress& peer,
                                               PeerConnection::State state) {
-  PeerConnection* p = PeerConnections::make(fd, static_cast<void*>(this));
+  PeerConnection* p =
+      PeerConnections::make_polled(loop_, fd, "peer connection poll", fd, static_cast<void*>(this));
+  if (p == nullptr)
+    return nullptr;  // freed at once, its socket closed
   p->id = new_peer_connection_id();
   p->allocation = &a;
   p->peer = peer;
@@ -76,11 +79,6 @@ PeerConnection* TcpRelay::add_peer_connection(int fd, Allocation& a,
   const std::uint64_t connect_timeout_ms = std::uint64_t{ctx_.config().max_allocate_timeout} * 1000;
   p->deadline_ms = ctx_.now_ms() + (state == PeerConnection::State::kConnecting ? connect_timeout_ms
                                                                                 : kBindTimeoutMs);
-  if (!uv_succeeded(uv_poll_init(loop_, &p->poll, fd), "peer connection poll")) {
-    delete p;  // never registered with the loop; closes the socket
-    return nullptr;
-  }
-  p->poll.data = p;
   peers_.emplace(p->id, p);
   a.peer_connections.push_back(p->id);
   watch_peer(*p);

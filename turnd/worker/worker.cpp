@@ -364,13 +364,12 @@ std::optional<RelaySocket> Worker::open_udp(Allocation& owner, const stun::Socke
 
 RelayHandle* Worker::watch_relay(int fd, std::uint16_t port, Allocation* a,
                                  uv_poll_cb on_readable) {
-  RelayHandle* h = RelayHandles::make(fd, port, a, shared_.ports);
-  h->worker = this;
-  if (!uv_succeeded(uv_poll_init(loop_.get(), &h->poll, fd), "relay poll")) {
-    delete h;  // never registered with the loop: nothing to close (closes fd, returns port)
+  // On failure the handle was freed at once: its destructor closed fd and returned the port.
+  RelayHandle* h =
+      RelayHandles::make_polled(loop_.get(), fd, "relay poll", fd, port, a, shared_.ports);
+  if (h == nullptr)
     return nullptr;
-  }
-  h->poll.data = h;
+  h->worker = this;
   if (!uv_succeeded(uv_poll_start(&h->poll, UV_READABLE, on_readable), "relay poll start")) {
     RelayHandles::close(h);
     return nullptr;

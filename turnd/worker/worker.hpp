@@ -176,8 +176,9 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   /// Over TCP/TLS: queued on the connection; over DTLS: encrypted and sent now.
   void send_over_connection(const ClientKey& key, stun::Bytes message);
   void queue_to_stream(StreamClient& s, stun::Bytes message);
-  /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready.
-  StreamClient& add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
+  /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready; null
+  /// (the socket closed) when it cannot be polled.
+  StreamClient* add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                   std::uint32_t listener);
   /// active_connections: TCP/TLS and DTLS clients.
   void update_connection_gauge();

@@ -75,14 +75,12 @@ void Worker::accept_streams(Listener& l) {
       ::close(fd);
       continue;
     }
-    StreamClient& s = add_stream_client(StreamConnection(fd), from, l.index);
-    s.slot = std::move(slot);
-    if (!s.poll_ok) {
-      close_stream(s, "cannot poll the connection");
-      continue;
-    }
+    StreamClient* s = add_stream_client(StreamConnection(fd), from, l.index);
+    if (s == nullptr)
+      continue;  // closed at once; `slot` gives its count back
+    s->slot = std::move(slot);
     WorkerStats::add(stats_.stream_connections);
-    watch_stream(s);
+    watch_stream(*s);
   }
 }
 
@@ -105,18 +103,18 @@ void Worker::on_accept_backoff_over(uv_timer_t* handle) {
                "listener poll start");
 }
 
-StreamClient& Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
+StreamClient* Worker::add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
                                         std::uint32_t listener) {
-  StreamClient* s = StreamClients::make(std::move(conn), static_cast<void*>(this));
+  const int fd = conn.fd();
+  StreamClient* s = StreamClients::make_polled(loop_.get(), fd, "stream poll", std::move(conn),
+                                               static_cast<void*>(this));
+  if (s == nullptr)
+    return nullptr;  // freed at once: the socket is closed
   s->key = ClientKey{from, listener, new_connection_id()};
   s->opened_ms = now_ms();
-  // A poll that cannot be set up leaves the handle unusable: the connection is closed at once
-  // (close_stream), like any other that fails.
-  s->poll_ok = uv_succeeded(uv_poll_init(loop_.get(), &s->poll, s->conn.fd()), "stream poll");
-  s->poll.data = s;
   streams_.emplace(s->key.connection, s);
   update_connection_gauge();
-  return *s;
+  return s;
 }
 
 void Worker::update_connection_gauge() {
@@ -275,15 +273,13 @@ void Worker::mark_output(StreamClient& s) {
 
 StreamClient* Worker::adopt_stream(StreamConnection&& conn, const ClientKey& key,
                                    ConnectionLimiter::Slot slot) {
-  StreamClient& s = add_stream_client(std::move(conn), key.client, key.listener);
-  s.slot = std::move(slot);
-  if (!s.poll_ok) {
-    close_stream(s, "cannot poll the connection");
-    return nullptr;
-  }
-  s.detected = true;  // TLS or not was settled on the worker that accepted it
-  s.last_message_ms = s.opened_ms;
-  return &s;
+  StreamClient* s = add_stream_client(std::move(conn), key.client, key.listener);
+  if (s == nullptr)
+    return nullptr;  // `slot` gives its count back
+  s->slot = std::move(slot);
+  s->detected = true;  // TLS or not was settled on the worker that accepted it
+  s->last_message_ms = s->opened_ms;
+  return s;
 }
 
 void Worker::queue_to_stream(StreamClient& s, stun::Bytes message) {
@@ -347,11 +343,7 @@ void Worker::close_stream(StreamClient& s, const char* why) {
   }
   streams_.erase(s.key.connection);
   update_connection_gauge();
-  if (s.poll_ok) {
-    StreamClients::close(&s);  // freed (socket closed, SSL freed) in the close callback
-  } else {
-    delete &s;  // never registered with the loop
-  }
+  StreamClients::close(&s);  // freed (socket closed, SSL freed) in the close callback
 }
 
 void Worker::sweep_streams(std::uint64_t now) {
