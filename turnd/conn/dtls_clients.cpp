@@ -65,7 +65,7 @@ void DtlsClients::on_datagram(SSL_CTX* ctx, const stun::SocketAddress& from, std
   by_address_[address] = c->key.connection;
   WorkerStats::add(stats_.dtls_sessions);
   sessions_.emplace(c->key.connection, std::move(c));
-  host_.sessions_changed();
+  host_.connections_changed();
 }
 
 void DtlsClients::send(std::uint32_t connection, stun::Bytes plaintext) {
@@ -85,7 +85,7 @@ void DtlsClients::close(std::uint32_t connection, const char* why) {
     return;
   Client& c = *it->second;
   const ClientKey key = c.key;
-  host_.session_ending(key);
+  host_.connection_ending(key);
   if (c.session->open())
     c.session->close([this, &key](stun::Bytes record) { host_.send_record(key, record); });
   if (log::enabled(log::Level::kVerbose)) {
@@ -94,7 +94,7 @@ void DtlsClients::close(std::uint32_t connection, const char* why) {
   }
   by_address_.erase(ClientKey{key.client, key.listener, 0});
   sessions_.erase(key.connection);  // c is gone from here on
-  host_.sessions_changed();
+  host_.connections_changed();
 }
 
 void DtlsClients::close_all(const char* why) {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "alloc/allocation.hpp"
+#include "conn/connection_host.hpp"
 #include "guard/connection_limiter.hpp"
 #include "net/dtls_session.hpp"
 #include "util/stats.hpp"
@@ -17,20 +18,10 @@
 namespace turn {
 
 /// What the DTLS clients need of the worker that receives their datagrams.
-class DtlsHost {
+class DtlsHost : public ConnectionHost {
  public:
-  virtual ~DtlsHost() = default;
-  /// A decrypted message from the session of `key`: into the ingress, as a datagram.
-  virtual void deliver(const ClientKey& key, stun::Bytes message) = 0;
   /// A DTLS record for `to`'s client, now, from its UDP listener.
   virtual void send_record(const ClientKey& to, stun::Bytes record) = 0;
-  /// The session of `key` is ending: its allocation ends with it (RFC 8656 §3.1).
-  virtual void session_ending(const ClientKey& key) = 0;
-  virtual bool has_allocation(const ClientKey& key) = 0;
-  /// A connection id no TCP/TLS connection or DTLS session of the worker uses.
-  virtual std::uint32_t new_connection_id() = 0;
-  /// A session was added or removed (the worker's connection gauge).
-  virtual void sessions_changed() = 0;
 };
 
 class DtlsClients {

@@ -28,8 +28,29 @@ constexpr std::size_t kSpliceReadBudget = 64 * 1024;
 
 }  // namespace
 
-TcpRelay::TcpRelay(uv_loop_t* loop, TurnContext& ctx, StreamHost& host, HandoffInbox* inbox)
-    : loop_(loop), ctx_(ctx), host_(host), inbox_(inbox) {}
+TcpRelay::TcpRelay(uv_loop_t* loop, TurnContext& ctx, StreamClients& streams, HandoffInbox* inbox)
+    : loop_(loop), ctx_(ctx), streams_(streams), inbox_(inbox) {
+  streams_.attach(*this);
+}
+
+void TcpRelay::spliced_input(StreamClient& s, bool client_closed) {
+  splice(s, *s.peer);
+  if (client_closed && s.peer != nullptr && !s.closing)
+    s.peer->conn.write();  // the last bytes go out before both sides close
+}
+
+void TcpRelay::spliced_ready(StreamClient& s) {
+  splice(s, *s.peer);
+  if (!s.closing && s.peer != nullptr)
+    watch_peer(*s.peer);
+}
+
+void TcpRelay::unsplice(StreamClient& s, const char* why) {
+  PeerConnection* p = s.peer;
+  s.peer = nullptr;
+  p->client = nullptr;
+  close_peer(*p, why);
+}
 
 void TcpRelay::end_allocation(Allocation& a) {
   // RFC 6062: the peer connections (and their data connections) end with the allocation.
@@ -189,7 +210,7 @@ void TcpRelay::on_peer_event(uv_poll_t* handle, int status, int events) {
   if (p->client != nullptr) {
     w.splice(*p->client, *p);
     if (p->client != nullptr && !p->client->closing)
-      w.host_.watch_stream(*p->client);
+      w.streams_.watch(*p->client);
   }
   if (!p->closing)
     w.watch_peer(*p);
@@ -217,13 +238,13 @@ void TcpRelay::finish_connect(PeerConnection& p) {
 void TcpRelay::bind_data_connection(const ClientKey& key, std::uint32_t connection_id,
                                     const stun::TransactionId& tid, const AuthOutcome& auth,
                                     bool fingerprint) {
-  StreamClient* found = host_.find_stream(key.connection);
+  StreamClient* found = streams_.find(key.connection);
   if (found == nullptr || found->closing)
     return;
   StreamClient& s = *found;
   // The send queue may still point into this connection's input, which is about to change
   // owner (and thread).
-  host_.settle_input(s);
+  streams_.settle_input(s);
   // Whatever is queued for the client so far goes first; the connection then leaves this
   // worker's tables (and its epoll set) before the owner starts polling it.
   s.conn.write();
@@ -235,7 +256,7 @@ void TcpRelay::bind_data_connection(const ClientKey& key, std::uint32_t connecti
     return;
   }
   DataHandoff h{std::move(s.conn), key, connection_id, tid, auth, fingerprint, std::move(s.slot)};
-  host_.close_stream(s, "handed over as a data connection");
+  streams_.close(s, "handed over as a data connection");
   if (target == inbox_) {
     adopt(std::move(h));
   } else {
@@ -244,7 +265,7 @@ void TcpRelay::bind_data_connection(const ClientKey& key, std::uint32_t connecti
 }
 
 void TcpRelay::adopt(DataHandoff&& h) {
-  StreamClient* s = host_.adopt_stream(std::move(h.conn), h.key, std::move(h.slot));
+  StreamClient* s = streams_.adopt(std::move(h.conn), h.key, std::move(h.slot));
   if (s == nullptr)
     return;  // it could not be polled and is closed; the peer connection times out unbound
 
@@ -264,7 +285,7 @@ void TcpRelay::adopt(DataHandoff&& h) {
     splice(*s, *p);  // bytes the client sent right after ConnectionBind
     watch_peer(*p);
   }
-  host_.watch_stream(*s);
+  streams_.watch(*s);
 }
 
 void TcpRelay::splice(StreamClient& client, PeerConnection& peer) {
@@ -289,7 +310,7 @@ void TcpRelay::splice(StreamClient& client, PeerConnection& peer) {
     return;
   }
   if (down != 0)
-    host_.mark_output(client);
+    streams_.mark_output(client);
 }
 
 void TcpRelay::close_peer(PeerConnection& p, const char* why) {
@@ -303,7 +324,7 @@ void TcpRelay::close_peer(PeerConnection& p, const char* why) {
   if (StreamClient* s = p.client) {
     p.client = nullptr;
     s->peer = nullptr;
-    host_.close_stream(*s, why);
+    streams_.close(*s, why);
   }
   if (log::enabled(log::Level::kVerbose)) {
     log::write(log::Level::kVerbose,

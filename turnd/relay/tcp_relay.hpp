@@ -2,7 +2,7 @@
 // allocation accepts and their ConnectionAttempt (§5.3), ConnectionBind (§5.4) with the move of a
 // data connection to the worker that owns its peer (through that worker's HandoffInbox), the
 // splice of the two byte streams, and the 30-second bind timeout. The client's TCP/TLS
-// connections stay the worker's; the relay reaches them through StreamHost.
+// connections stay StreamClients'; the relay splices the bound ones (StreamSplicer).
 #pragma once
 
 #include <uv.h>
@@ -12,35 +12,17 @@
 
 #include "conn/peer_connection.hpp"
 #include "conn/stream_client.hpp"
+#include "conn/stream_clients.hpp"
 #include "handlers/turn_context.hpp"
 #include "state/handoff_inbox.hpp"
 
 namespace turn {
 
-/// What the TCP relay needs of the worker's TCP/TLS client connections.
-class StreamHost {
- public:
-  virtual ~StreamHost() = default;
-  /// The open client connection with this id, or null.
-  virtual StreamClient* find_stream(std::uint32_t connection) = 0;
-  /// Relayed data queued this iteration may still point into `s`'s input: sends it now,
-  /// before that input moves (to another worker, or by a read).
-  virtual void settle_input(StreamClient& s) = 0;
-  virtual void close_stream(StreamClient& s, const char* why) = 0;
-  /// Asks the loop for the events `s` needs now.
-  virtual void watch_stream(StreamClient& s) = 0;
-  /// `s` has output queued: written at the end of the loop iteration.
-  virtual void mark_output(StreamClient& s) = 0;
-  /// Files a data connection handed over by another worker (TLS or plain already known) as
-  /// one of this worker's; null when it cannot be polled (it is closed then).
-  virtual StreamClient* adopt_stream(StreamConnection&& conn, const ClientKey& key,
-                                     ConnectionLimiter::Slot slot) = 0;
-};
-
-class TcpRelay final : public TcpRelayControl {
+class TcpRelay final : public TcpRelayControl, public StreamSplicer {
  public:
   /// `inbox`: this worker's, where other workers post data connections for it.
-  TcpRelay(uv_loop_t* loop, TurnContext& ctx, StreamHost& host, HandoffInbox* inbox);
+  /// Attaches itself to `streams` as the splicer of their bound data connections.
+  TcpRelay(uv_loop_t* loop, TurnContext& ctx, StreamClients& streams, HandoffInbox* inbox);
   TcpRelay(const TcpRelay&) = delete;
   TcpRelay& operator=(const TcpRelay&) = delete;
 
@@ -68,6 +50,11 @@ class TcpRelay final : public TcpRelayControl {
   /// Connects and binds that took too long (§5.2: 447; §5.3: closed).
   void sweep_peers(std::uint64_t now);
 
+  // StreamSplicer: the data connections' side of the splice.
+  void spliced_input(StreamClient& s, bool client_closed) override;
+  void spliced_ready(StreamClient& s) override;
+  void unsplice(StreamClient& s, const char* why) override;
+
  private:
   static void on_peer_event(uv_poll_t* handle, int status, int events);
   /// RFC 6062 CONNECTION-ID (§6.2.1): this worker's index in the top byte, the rest from the
@@ -84,7 +71,7 @@ class TcpRelay final : public TcpRelayControl {
 
   uv_loop_t* loop_;
   TurnContext& ctx_;
-  StreamHost& host_;
+  StreamClients& streams_;
   HandoffInbox* inbox_;
   std::unordered_map<std::uint32_t, PeerConnection*> peers_;  ///< by CONNECTION-ID
 };

@@ -36,6 +36,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       batch_(std::make_unique<RecvBatch>()),
       tx_queue_(std::make_unique<TxQueue>()),
       tx_storage_(stun::kHeaderSize + 0xFFFC),
+      streams_(loop_.get(), *this, shared.connections, stats_),
       dtls_(*this, shared.connections, stats_),
       allocations_(*this, shared.quota, shared.bandwidth, stats_) {
   tx_ = tx_storage_;
@@ -55,7 +56,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
              "worker handoff async");
   handoff_async_.data = this;
   inbox_ = shared_.handoffs.inbox(index_);
-  tcp_relay_ = std::make_unique<TcpRelay>(loop_.get(), *this, *this, inbox_);
+  tcp_relay_ = std::make_unique<TcpRelay>(loop_.get(), *this, streams_, inbox_);
   if (inbox_ != nullptr)
     inbox_->open([this] { uv_succeeded(uv_async_send(&handoff_async_), "worker handoff"); });
 }
@@ -65,19 +66,6 @@ Worker::~Worker() {
   for (auto& l : listeners_)
     ::close(l->fd);
   uv_succeeded(uv_loop_close(loop_.get()), "worker loop close");
-}
-
-void Worker::add_listener(int fd, const stun::SocketAddress& local) {
-  auto l = std::make_unique<Listener>();
-  l->fd = fd;
-  l->index = static_cast<std::uint32_t>(listeners_.size());
-  l->local = local;
-  l->worker = this;
-  uv_require(uv_poll_init(loop_.get(), &l->poll, fd), "listener poll");
-  l->poll.data = l.get();
-  uv_require(uv_timer_init(loop_.get(), &l->backoff), "listener backoff timer");
-  l->backoff.data = l.get();
-  listeners_.push_back(std::move(l));
 }
 
 void Worker::start() {
@@ -143,8 +131,7 @@ void Worker::on_stop(uv_async_t* handle) {
 
 void Worker::close_all() {
   allocations_.remove_all("shutdown");
-  while (!streams_.empty())
-    close_stream(*streams_.begin()->second, "shutdown");
+  streams_.close_all("shutdown");
   dtls_.close_all("shutdown");
   for (auto& l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
@@ -238,7 +225,6 @@ void Worker::on_loop_check(uv_check_t* handle) {
 
 void Worker::end_iteration() {
   flush_relayed();
-  ++iteration_;
   // Datagrams and stream frames alike: what one wakeup carried.
   const std::uint64_t received = stats_.recvmmsg_packets.load(std::memory_order_relaxed) +
                                  stats_.stream_frames.load(std::memory_order_relaxed);
@@ -263,8 +249,7 @@ void Worker::flush_relayed() {
     stats_.relay_send_errors.store(c.errors, std::memory_order_relaxed);
   }
   batch_->release_all();
-  if (!dirty_streams_.empty())
-    flush_streams();
+  streams_.flush();
 }
 
 void Worker::on_sweep(uv_timer_t* handle) {
@@ -274,7 +259,7 @@ void Worker::on_sweep(uv_timer_t* handle) {
 void Worker::sweep() {
   const std::uint64_t now = now_ms();
   allocations_.expire(now);
-  sweep_streams(now);
+  streams_.sweep(now);
   tcp_relay_->sweep_peers(now);
   dtls_.sweep(now);
   if (index_ == 0)
@@ -423,8 +408,9 @@ void Worker::deliver(const ClientKey& key, stun::Bytes message) {
   on_client_datagram(*this, key, message);
 }
 
-void Worker::session_ending(const ClientKey& key) {
-  // RFC 8656 §3.1: the allocation lives and dies with its DTLS association.
+void Worker::connection_ending(const ClientKey& key) {
+  // RFC 8656 §3.1: the allocation lives and dies with its TCP/TLS connection or DTLS
+  // association.
   if (Allocation* a = allocations_.find(key))
     allocations_.remove(*a, "connection closed");
 }
@@ -434,8 +420,24 @@ ClientTransport Worker::transport_of(const ClientKey& key) const {
     return ClientTransport::kUdp;
   if (dtls_.contains(key.connection))
     return ClientTransport::kDtls;
-  auto it = streams_.find(key.connection);
-  return it == streams_.end() ? ClientTransport::kTcp : it->second->transport();
+  return streams_.transport_of(key.connection);
+}
+
+void Worker::send_over_connection(const ClientKey& key, stun::Bytes message) {
+  if (!streams_.send(key.connection, message))
+    dtls_.send(key.connection, message);
+}
+
+std::uint32_t Worker::new_connection_id() {
+  std::uint32_t id = next_connection_id_++;
+  while (id == 0 || streams_.contains(id) || dtls_.contains(id))
+    id = next_connection_id_++;
+  return id;
+}
+
+void Worker::connections_changed() {
+  // active_connections: TCP/TLS and DTLS clients.
+  stats_.active_connections.store(streams_.size() + dtls_.size(), std::memory_order_relaxed);
 }
 
 void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
@@ -444,13 +446,6 @@ void Worker::send_to_client(const ClientKey& key, stun::Bytes datagram) {
     return;
   }
   send_on_listener(key, datagram);
-}
-
-void Worker::send_on_listener(const ClientKey& key, stun::Bytes datagram) {
-  sockaddr_storage to;
-  const socklen_t to_len = key.client.to_sockaddr(to);
-  if (!send_datagram(listeners_[key.listener]->fd, to, to_len, datagram))
-    WorkerStats::add(stats_.send_errors);
 }
 
 }  // namespace turn

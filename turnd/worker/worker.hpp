@@ -19,6 +19,7 @@
 #include "conn/dtls_clients.hpp"
 #include "conn/peer_connection.hpp"
 #include "conn/stream_client.hpp"
+#include "conn/stream_clients.hpp"
 #include "guard/ban_list.hpp"
 #include "guard/connection_limiter.hpp"
 #include "handlers/turn_context.hpp"
@@ -67,10 +68,9 @@ struct RelayHandle {
 };
 using RelayHandles = UvHandle<RelayHandle, uv_poll_t, &RelayHandle::poll>;
 
-/// The worker is the wiring: its loop, listeners and client connections, the context its handlers
-/// run against (TurnContext), the relay sockets its allocation table leases (RelayBinder) and
-/// the client connections its RFC 6062 relay splices (StreamHost) and the UDP listeners its DTLS
-/// sessions speak through (DtlsHost).
+/// The worker is the wiring: its loop and listeners; the context its handlers run against
+/// (TurnContext); the relay sockets its allocation table leases (RelayBinder); the ingress,
+/// allocations and flushes its TCP/TLS clients (StreamHost) and DTLS sessions (DtlsHost) reach.
 class Worker final : public TurnContext, public RelayBinder, public StreamHost, public DtlsHost {
  public:
   Worker(unsigned index, SharedState& shared, SettingsPtr settings);
@@ -104,7 +104,7 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   std::uint64_t now_ms() const override { return uv_now(loop_.get()); }
   std::uint64_t wall_s() const override;
   unsigned worker_index() const override { return index_; }
-  const Settings& settings() const override { return *settings_; }
+  const Settings& settings() const override { return *settings_; }  // and StreamHost's
   SharedState& shared() override { return shared_; }
   WorkerStats& stats() override { return stats_; }
   AllocationTable& allocations() override { return allocations_; }
@@ -114,9 +114,9 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   }
   ClientTransport transport_of(const ClientKey& key) const override;
   bool is_stream_client(const ClientKey& key) const override {
-    return key.connection != 0 && streams_.count(key.connection) != 0;
+    return key.connection != 0 && streams_.contains(key.connection);
   }
-  bool source_banned(const stun::SocketAddress& source) override;
+  bool source_banned(const stun::SocketAddress& source) override;  // and StreamHost's
   stun::MutableBytes tx_buffer() override { return tx_; }
   void send_to_client(const ClientKey& key, stun::Bytes datagram) override;
   void relay_to_client(const ClientKey& key, stun::Bytes datagram) override {
@@ -131,24 +131,19 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
     tx_queue_->push(a.relay_fd_for(peer), peer, datagram.data(), datagram.size());
   }
 
-  // StreamHost: the client connections the RFC 6062 relay splices (worker_streams.cpp).
-  StreamClient* find_stream(std::uint32_t connection) override;
-  void settle_input(StreamClient& s) override;
-  void close_stream(StreamClient& s, const char* why) override;
-  void watch_stream(StreamClient& s) override;
-  void mark_output(StreamClient& s) override;
-  StreamClient* adopt_stream(StreamConnection&& conn, const ClientKey& key,
-                             ConnectionLimiter::Slot slot) override;
-
-  // DtlsHost: the listeners and ingress the DTLS sessions use.
+  // ConnectionHost (of StreamHost and DtlsHost): what TCP/TLS and DTLS clients reach.
   void deliver(const ClientKey& key, stun::Bytes message) override;
+  void connection_ending(const ClientKey& key) override;
+  bool has_allocation(const ClientKey& key) override { return allocations_.find(key) != nullptr; }
+  std::uint32_t new_connection_id() override;
+  void connections_changed() override;
+  // StreamHost: sends the queued relayed datagrams, frees the receive slots they pointed into
+  // and writes the TCP/TLS output queued meanwhile.
+  void flush_relayed() override;
+  // DtlsHost.
   void send_record(const ClientKey& to, stun::Bytes record) override {
     send_on_listener(to, record);
   }
-  void session_ending(const ClientKey& key) override;
-  bool has_allocation(const ClientKey& key) override { return allocations_.find(key) != nullptr; }
-  std::uint32_t new_connection_id() override;
-  void sessions_changed() override { update_connection_gauge(); }
 
   // RelayBinder: the sockets the allocation table leases.
   std::optional<RelaySocket> open_udp(Allocation& owner, const stun::SocketAddress& ip,
@@ -164,26 +159,8 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   static void on_accept_backoff_over(uv_timer_t* handle);
   /// accept() failed for want of file descriptors: stop polling `l` for a while.
   void back_off_accepting(Listener& l);
-  static void on_stream_event(uv_poll_t* handle, int status, int events);
-  // TCP/TLS clients (worker_streams.cpp).
-  void accept_streams(Listener& l);
-  void read_stream(StreamClient& s);
-  /// Decides TLS or plain from the first byte; false when the connection must close.
-  bool detect_stream_protocol(StreamClient& s);
-  /// Cuts the input into frames (RFC 8656 §3.1) and handles each as a datagram would be.
-  void dispatch_frames(StreamClient& s);
-  void write_stream(StreamClient& s);
   /// Over TCP/TLS: queued on the connection; over DTLS: encrypted and sent now.
   void send_over_connection(const ClientKey& key, stun::Bytes message);
-  void queue_to_stream(StreamClient& s, stun::Bytes message);
-  /// Files a new TCP/TLS connection under a fresh connection id, its poll handle ready; null
-  /// (the socket closed) when it cannot be polled.
-  StreamClient* add_stream_client(StreamConnection&& conn, const stun::SocketAddress& from,
-                                  std::uint32_t listener);
-  /// active_connections: TCP/TLS and DTLS clients.
-  void update_connection_gauge();
-  void flush_streams();
-  void sweep_streams(std::uint64_t now);
   static void on_tcp_relay_acceptable(uv_poll_t* handle, int status, int events);
   static void on_handoff(uv_async_t* handle);
   static void on_relay_readable(uv_poll_t* handle, int status, int events);
@@ -191,8 +168,6 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   static void on_settings(uv_async_t* handle);
   static void on_sweep(uv_timer_t* handle);
   static void on_loop_check(uv_check_t* handle);
-  /// Sends the queued relayed datagrams and frees the receive slots they pointed into.
-  void flush_relayed();
   /// After each poll phase: flush, then maybe pause so the next batch is bigger.
   void end_iteration();
   /// Reads `fd` in recvmmsg batches, bounded per wakeup so one busy socket cannot starve the
@@ -234,20 +209,18 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<RecvBatch> batch_;
   std::unique_ptr<TxQueue> tx_queue_;
-  std::unordered_map<std::uint32_t, StreamClient*> streams_;  ///< freed in their close callback
-  std::vector<StreamClient*> dirty_streams_;                  ///< with output queued this iteration
   std::uint32_t next_connection_id_ = 1;
   HandoffInbox* inbox_ = nullptr;        ///< shared_.handoffs' inbox of this worker
   uv_async_t handoff_async_{};           ///< wakes the loop when something was posted to inbox_
   std::unique_ptr<TcpRelay> tcp_relay_;  ///< RFC 6062: peer connections and data connections
-  std::uint64_t iteration_ = 0;  ///< loop iterations, for StreamClient::dispatched_iteration
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end
   BanCache bans_;
   std::vector<std::uint8_t> tx_storage_;
   stun::MutableBytes tx_;
   WorkerStats stats_;
-  DtlsClients dtls_;  ///< the DTLS sessions on this worker's UDP listeners
+  StreamClients streams_;  ///< the TCP/TLS clients of this worker's stream listeners
+  DtlsClients dtls_;       ///< the DTLS sessions on this worker's UDP listeners
   /// Declared last: destroyed first, while everything its allocations' leases touch is there.
   AllocationTable allocations_;
 };
