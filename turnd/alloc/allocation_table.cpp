@@ -1,5 +1,7 @@
 #include "alloc/allocation_table.hpp"
 
+#include <algorithm>
+
 namespace turn {
 
 AllocationTable::AllocationTable(RelayBinder& binder, QuotaTracker& quota, BandwidthPool& bandwidth,
@@ -143,8 +145,16 @@ std::size_t AllocationTable::revoke_denied(const PeerPolicy& policy, std::uint64
       changed = true;
       ++revoked;
     }
-    revoked += std::erase_if(a->permissions,
-                             [&](const auto& p) { return policy.denies_ip(p.first.address()); });
+    // A permission names an IP only: it ends when the policy refuses the IP as such (port 0),
+    // unless a channel still bound to that IP was kept (this server's own live relay on it).
+    revoked += std::erase_if(a->permissions, [&](const auto& p) {
+      const IpKey ip = p.first;
+      const bool channel_kept =
+          std::any_of(a->channels.begin(), a->channels.end(),
+                      [&](const auto& c) { return IpKey::of(c.second.peer) == ip; });
+      return !channel_kept &&
+             policy.decide(ip.address(), RelayProtocol::kUdp) == PeerDecision::kDenied;
+    });
     if (changed)
       offloader_.sync(*a, now_ms);
   }

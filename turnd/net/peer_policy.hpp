@@ -47,12 +47,6 @@ class PeerPolicy {
     return is_live_relay(peer.unmapped(), protocol);
   }
 
-  /// True when every port of `ip` is refused: not for this host's own addresses, where the port
-  /// decides (a live relay is a peer, a service never is).
-  bool denies_ip(const stun::SocketAddress& ip) const {
-    return !is_own_ip(ip.unmapped()) && decide(ip, RelayProtocol::kUdp) == PeerDecision::kDenied;
-  }
-
   /// One line per rule, for the startup log.
   std::vector<std::string> describe() const;
 

@@ -5,6 +5,9 @@
 // move, unbound channels) reach user space and are relayed there. Needs root and a build with
 // libbpf; elsewhere the fast path reports itself unavailable, which is tested instead.
 #include <doctest/doctest.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -175,6 +178,7 @@ TEST_CASE("kernel offload: IPv6 on ::1") {
     return;
   turn::Config c = offload_config();
   c.listening_ips = {ipv6_loopback()};
+  c.allocation_default_address_family = turn::Config::AddressFamilyDefault::kKeep;
   TestServer server(std::move(c));
   UdpSocket peer(ipv6_loopback());
   TurnClient client(server.address(), "alice", "alice-pass");
@@ -191,4 +195,51 @@ TEST_CASE("kernel offload: IPv6 on ::1") {
   REQUIRE(back);
   CHECK(back->data == up);
   CHECK(server.totals().recvmmsg_packets == received_before);
+}
+
+TEST_CASE("kernel offload: a reload that refuses the peer ends the flow; one that does not keeps it") {
+  if (!offload_possible())
+    return;
+  const turn::Config base = offload_config();
+  TestServer server(base);
+  UdpSocket peer;
+  Bound b(server, peer);
+  turn::Config next = base;
+  server.server().set_config_loader([&next] { return next; });
+
+  REQUIRE(server.server().reload());  // the same policy: the flow stays
+  b.client.send_channel_data(kChannel, payload_of(20, 1));
+  REQUIRE(peer.receive());
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.offloaded_flows == 1; }));
+
+  next.denied_peer_ips = {*turn::AddressRange::parse("127.0.0.1")};
+  REQUIRE(server.server().reload());
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.offloaded_flows == 0; }));
+  b.client.send_channel_data(kChannel, payload_of(20, 2));
+  CHECK_FALSE(peer.receive(std::chrono::milliseconds(300)));
+  peer.send_to(b.client.relay(), payload_of(20, 3));
+  CHECK_FALSE(b.client.receive_relayed(std::chrono::milliseconds(300)));
+  // And the channel cannot be bound again to the refused peer.
+  CHECK(b.client.channel_bind(kChannel, peer.local()).error_code() == 403);
+}
+
+TEST_CASE("kernel offload: a GSO burst from the peer goes up to user space and is relayed there") {
+  if (!offload_possible())
+    return;
+  TestServer server(offload_config());
+  UdpSocket peer;
+  Bound b(server, peer);
+  // UDP_SEGMENT: one 300-byte send leaves as three 100-byte datagrams, but crosses lo as one
+  // super-packet, which the program must not rewrite.
+  const int segment = 100;
+  REQUIRE(::setsockopt(peer.fd(), IPPROTO_UDP, UDP_SEGMENT, &segment, sizeof segment) == 0);
+  peer.send_to(b.client.relay(), payload_of(300, 5));
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    auto back = b.client.receive_relayed();
+    REQUIRE(back);
+    CHECK(back->channel);
+    CHECK(back->data.size() == 100);
+  }
+  CHECK(server.totals().offload_fallbacks[2] >= 1);  // gso
 }
