@@ -123,7 +123,12 @@ Server::Server(Config config) : config_(std::move(config)) {
   apply_guards(config_);
   settings_ = std::make_shared<const Settings>(config_, own_addresses(), &shared_->ports.live, tls);
   shared_->handoffs.resize(n);
-  offload_ = open_offload(config_, own_addresses());
+  // The devices of the listening and of the relay addresses: peers' packets arrive on the
+  // relay's (the two-NIC deployment), clients' on the listener's.
+  std::vector<stun::SocketAddress> offload_addresses = own_addresses();
+  offload_addresses.insert(offload_addresses.end(), config_.relay_ips.begin(),
+                           config_.relay_ips.end());
+  offload_ = open_offload(config_, offload_addresses);
   shared_->offload = offload_.get();
   for (unsigned w = 0; w < n; ++w) {
     auto worker = std::make_unique<Worker>(w, *shared_, settings_);
