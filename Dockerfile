@@ -2,14 +2,12 @@
 # (or a mounted /etc/turnserver.conf). Build and run with podman:
 #   podman build --format docker --network host --pull=never -t turnd .
 #   podman run -d --network host turnd --user alice:secret
-# The kernel fast path (kernel-offload=auto) needs --cap-add=BPF,NET_ADMIN (else: user space).
 FROM debian:bookworm-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev \
-      libsqlite3-dev libbpf-dev clang && rm -rf /var/lib/apt/lists/*
+      libsqlite3-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
-COPY cmake cmake
 COPY libstun libstun
 COPY turnd turnd
 COPY tools tools
@@ -22,7 +20,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTURND_TESTS=OFF -
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libuv1 libssl3 libsqlite3-0 libbpf1 && rm -rf /var/lib/apt/lists/* && useradd --system --no-create-home turnd
+      libuv1 libssl3 libsqlite3-0 && rm -rf /var/lib/apt/lists/* && useradd --system --no-create-home turnd
 COPY --from=build /build/turnd/turnd /usr/local/bin/turnd
 COPY conf/turnserver.conf /usr/share/doc/turnd/turnserver.conf.example
 USER turnd

@@ -13,8 +13,8 @@
 
 #include "config/config.hpp"
 #include "metrics/metrics_server.hpp"
-#include "offload/kernel_offload.hpp"
 #include "metrics/metrics_source.hpp"
+#include "offload/kernel_offload.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
 #include "userdb/source.hpp"

@@ -137,8 +137,8 @@ std::unique_ptr<KernelOffload> KernelOffload::open(const std::vector<int>& ifind
     return nullptr;
   }
   impl->stats_bytes = sizeof(turnd_flow_stats) * TURND_MAX_FLOWS;
-  void* stats = ::mmap(nullptr, impl->stats_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                       impl->stats_fd, 0);
+  void* stats =
+      ::mmap(nullptr, impl->stats_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, impl->stats_fd, 0);
   if (stats == MAP_FAILED) {
     error = "cannot map the flow counters: " + errno_text(errno);
     return nullptr;
@@ -152,8 +152,8 @@ std::unique_ptr<KernelOffload> KernelOffload::open(const std::vector<int>& ifind
     // The clsact qdisc may be there already (another turnd, another tool): it is shared and
     // left in place; only this program's filter is removed at the end.
     if (const int rc = bpf_tc_hook_create(&a.hook); rc != 0 && rc != -EEXIST) {
-      error = "cannot add a clsact qdisc to device " + std::to_string(ifindex) + ": " +
-              errno_text(rc);
+      error =
+          "cannot add a clsact qdisc to device " + std::to_string(ifindex) + ": " + errno_text(rc);
       return nullptr;
     }
     a.opts.sz = sizeof a.opts;
@@ -216,8 +216,8 @@ std::uint32_t KernelOffload::install(const OffloadFlow& flow) {
 
   // The slot's counters start from zero before any packet can reach it.
   turnd_flow_stats& counters = m.stats[slot];
-  for (__u64* v : {&counters.c2p_packets, &counters.c2p_bytes, &counters.p2c_packets,
-                   &counters.p2c_bytes})
+  for (__u64* v :
+       {&counters.c2p_packets, &counters.c2p_bytes, &counters.p2c_packets, &counters.p2c_bytes})
     std::atomic_ref<__u64>(*v).store(0, std::memory_order_relaxed);
   if (bpf_map_update_elem(m.c2p_fd, &s.c2p_key, &s.c2p, BPF_ANY) != 0)
     return 0;

@@ -27,8 +27,7 @@ class KernelOffload final : public FlowOffload {
 
   /// Loads the program and attaches it at TC ingress of each device in `ifindexes`; null with
   /// the reason in `error` when the build, the kernel or the privileges do not allow it.
-  static std::unique_ptr<KernelOffload> open(const std::vector<int>& ifindexes,
-                                             std::string& error);
+  static std::unique_ptr<KernelOffload> open(const std::vector<int>& ifindexes, std::string& error);
   ~KernelOffload() override;
   KernelOffload(const KernelOffload&) = delete;
   KernelOffload& operator=(const KernelOffload&) = delete;

@@ -62,10 +62,10 @@ namespace turn {
   X(channels_refused, "ChannelBind refused by max-allocation-channels")                            \
   X(tcp_peer_connections_refused, "RFC 6062 peer connections refused by max-tcp-peer-connections") \
   X(connections_refused, "TCP/TLS connections and DTLS sessions refused by max-connections*")      \
-  X(accept_backoffs, "pauses of a TCP listener after accept() ran out of file descriptors")      \
-  X(offload_flows_installed, "channels handed to the kernel fast path")                          \
-  X(offload_flows_removed, "channels taken back from the kernel fast path")                      \
-  X(offload_install_failures, "channels the kernel fast path could not take (maps full)")        \
+  X(accept_backoffs, "pauses of a TCP listener after accept() ran out of file descriptors")        \
+  X(offload_flows_installed, "channels handed to the kernel fast path")                            \
+  X(offload_flows_removed, "channels taken back from the kernel fast path")                        \
+  X(offload_install_failures, "channels the kernel fast path could not take (maps full)")          \
   X(offloaded_packets, "packets the kernel fast path relayed (both directions)")
 
 /// How an allocation's client reaches the server (Prometheus turn_total_allocations{type}).

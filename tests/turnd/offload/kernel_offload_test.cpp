@@ -95,7 +95,8 @@ TEST_CASE("kernel offload: ChannelData both ways bypasses turnd, and is counted"
   }));
 }
 
-TEST_CASE("kernel offload: padded ChannelData loses its padding; Send indications stay in user space") {
+TEST_CASE(
+    "kernel offload: padded ChannelData loses its padding; Send indications stay in user space") {
   if (!offload_possible())
     return;
   TestServer server(offload_config());
@@ -150,8 +151,7 @@ TEST_CASE("kernel offload: Refresh 0 stops the kernel relaying at once") {
   peer.send_to(b.client.relay(), payload_of(20, 3));
   CHECK_FALSE(b.client.receive_relayed(std::chrono::milliseconds(300)));
   // The ChannelData went up to user space, which has no allocation for it any more.
-  CHECK(server.wait_for(
-      [](const turn::ServerTotals& t) { return t.no_allocation_packets >= 1; }));
+  CHECK(server.wait_for([](const turn::ServerTotals& t) { return t.no_allocation_packets >= 1; }));
 }
 
 TEST_CASE("kernel offload: the kernel stops when the permission ends, without being told") {
@@ -197,7 +197,8 @@ TEST_CASE("kernel offload: IPv6 on ::1") {
   CHECK(server.totals().recvmmsg_packets == received_before);
 }
 
-TEST_CASE("kernel offload: a reload that refuses the peer ends the flow; one that does not keeps it") {
+TEST_CASE(
+    "kernel offload: a reload that refuses the peer ends the flow; one that does not keeps it") {
   if (!offload_possible())
     return;
   const turn::Config base = offload_config();
