@@ -58,13 +58,6 @@ enum class ChannelBindResult : std::uint8_t {
   kFull,      ///< max-allocation-channels reached: 508
 };
 
-struct Traffic {
-  std::uint64_t client_packets = 0;  ///< client -> peer
-  std::uint64_t client_bytes = 0;
-  std::uint64_t peer_packets = 0;  ///< peer -> client
-  std::uint64_t peer_bytes = 0;
-};
-
 class Allocation {
  public:
   ClientKey key;

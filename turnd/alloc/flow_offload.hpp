@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "alloc/traffic.hpp"
 #include "stun/address.hpp"
 
 namespace turn {
@@ -21,13 +22,8 @@ struct OffloadFlow {
   std::uint64_t expires_ms = 0;
 };
 
-/// Payload packets and bytes the kernel relayed for one flow since it was installed.
-struct FlowCounters {
-  std::uint64_t client_packets = 0;  ///< client -> peer
-  std::uint64_t client_bytes = 0;
-  std::uint64_t peer_packets = 0;  ///< peer -> client
-  std::uint64_t peer_bytes = 0;
-};
+/// What the kernel relayed for one flow since it was installed.
+using FlowCounters = Traffic;
 
 class FlowOffload {
  public:
