@@ -9,9 +9,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "config/config_loader.hpp"
 #include "net/listeners.hpp"
 #include "net/local_addresses.hpp"
 #include "net/uv_handle.hpp"
+#include "offload/kernel_offload.hpp"
 #include "reload.hpp"
 #include "util/log.hpp"
 
@@ -60,6 +62,32 @@ void log_guards(const Config& c) {
 
 }  // namespace
 
+namespace {
+
+/// kernel-offload: the fast path on the devices carrying our addresses, or null (off, or auto
+/// where it cannot load). Loaded here, before proc-user drops the privileges it needs.
+std::unique_ptr<KernelOffload> open_offload(const Config& c,
+                                            const std::vector<stun::SocketAddress>& addresses) {
+  if (c.kernel_offload == Config::KernelOffload::kOff)
+    return nullptr;
+  std::string why;
+  const std::vector<int> devices = offload_devices(addresses);
+  auto offload = devices.empty() ? nullptr : KernelOffload::open(devices, why);
+  if (devices.empty())
+    why = "no device carries a listening or relay address";
+  if (!offload) {
+    if (c.kernel_offload == Config::KernelOffload::kOn)
+      throw ConfigError("option 'kernel-offload': on, but the fast path cannot load: " + why);
+    log::info("kernel offload unavailable (" + why + "): relaying in user space");
+    return nullptr;
+  }
+  log::info("kernel offload: bound UDP channels relayed by a TC program on " +
+            std::to_string(devices.size()) + " device(s)");
+  return offload;
+}
+
+}  // namespace
+
 log::Options log_options(const Config& c) {
   log::Options o;
   o.file = c.log_file;
@@ -95,6 +123,13 @@ Server::Server(Config config) : config_(std::move(config)) {
   apply_guards(config_);
   settings_ = std::make_shared<const Settings>(config_, own_addresses(), &shared_->ports.live, tls);
   shared_->handoffs.resize(n);
+  // The devices of the listening and of the relay addresses: peers' packets arrive on the
+  // relay's (the two-NIC deployment), clients' on the listener's.
+  std::vector<stun::SocketAddress> offload_addresses = own_addresses();
+  offload_addresses.insert(offload_addresses.end(), config_.relay_ips.begin(),
+                           config_.relay_ips.end());
+  offload_ = open_offload(config_, offload_addresses);
+  shared_->offload = offload_.get();
   for (unsigned w = 0; w < n; ++w) {
     auto worker = std::make_unique<Worker>(w, *shared_, settings_);
     for (std::size_t i = 0; i < listeners_.size(); ++i)
@@ -401,10 +436,16 @@ ServerTotals Server::totals() const {
 #undef TURND_SUM_FIELD
     t.active_allocations += s.active_allocations.load(std::memory_order_relaxed);
     t.active_connections += s.active_connections.load(std::memory_order_relaxed);
+    t.offloaded_flows += s.offloaded_flows.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < kClientTransports; ++i) {
       t.active_allocations_by_transport[i] +=
           s.active_allocations_by_transport[i].load(std::memory_order_relaxed);
     }
+  }
+  if (offload_) {
+    static_assert(KernelOffload::kFallbackReasons == ServerTotals::kOffloadFallbackReasons);
+    const auto fallbacks = offload_->fallbacks();
+    std::copy(fallbacks.begin(), fallbacks.end(), t.offload_fallbacks.begin());
   }
   t.banned_sources = shared_->bans.banned_count();
   t.bans = shared_->bans.bans_total();

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "metrics/metrics_server.hpp"
 #include "metrics/metrics_source.hpp"
+#include "offload/kernel_offload.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
 #include "userdb/source.hpp"
@@ -95,6 +96,8 @@ class Server final : public MetricsSource {
   std::vector<stun::SocketAddress> listeners_;
   std::vector<stun::SocketAddress> stream_listeners_;
   std::unique_ptr<SharedState> shared_;
+  /// Before the workers, so it outlives them: their allocations remove their flows as they end.
+  std::unique_ptr<KernelOffload> offload_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_async_t stop_async_{};

@@ -52,7 +52,7 @@ ChannelBindResult Allocation::bind_channel(std::uint16_t number, const stun::Soc
   }
   if (channels.size() >= max_channels)
     return ChannelBindResult::kFull;
-  channels.emplace(number, ChannelBinding{number, peer, expires, own_relay});
+  channels.emplace(number, ChannelBinding{number, peer, expires, own_relay, 0, 0, {}});
   channel_numbers.emplace(peer, number);
   return ChannelBindResult::kOk;
 }

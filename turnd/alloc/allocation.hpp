@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/flow_offload.hpp"
 #include "alloc/lease.hpp"
 #include "alloc/rate_limiter.hpp"
 #include "alloc/relay_binder.hpp"
@@ -42,6 +43,12 @@ struct ChannelBinding {
   /// The peer is a live relay of this server (PeerDecision::kOwnRelay): re-checked per packet,
   /// because once that allocation ends the port may belong to any local socket.
   bool own_relay = false;
+  /// The kernel fast path's handle of this channel's flow (0: relayed in user space), until
+  /// when it was told the flow lasts, and what of its traffic was counted so far
+  /// (alloc/channel_offloader.hpp).
+  std::uint32_t offload = 0;
+  std::uint64_t offload_until_ms = 0;
+  FlowCounters offload_seen;
 };
 
 /// Why bind_channel() refused (RFC 8656 §11.2).
@@ -51,16 +58,10 @@ enum class ChannelBindResult : std::uint8_t {
   kFull,      ///< max-allocation-channels reached: 508
 };
 
-struct Traffic {
-  std::uint64_t client_packets = 0;  ///< client -> peer
-  std::uint64_t client_bytes = 0;
-  std::uint64_t peer_packets = 0;  ///< peer -> client
-  std::uint64_t peer_bytes = 0;
-};
-
 class Allocation {
  public:
   ClientKey key;
+  stun::SocketAddress listener;    ///< the listener address the client sends to
   stun::SocketAddress relay;       ///< the bound relay address
   stun::SocketAddress advertised;  ///< what XOR-RELAYED-ADDRESS says (external-ip mapped)
   /// RFC 8656 §7.2 dual allocation (ADDITIONAL-ADDRESS-FAMILY): the IPv6 relay beside the IPv4

@@ -1,10 +1,12 @@
 #include "alloc/allocation_table.hpp"
 
+#include <algorithm>
+
 namespace turn {
 
 AllocationTable::AllocationTable(RelayBinder& binder, QuotaTracker& quota, BandwidthPool& bandwidth,
                                  WorkerStats& stats)
-    : binder_(binder), quota_(quota), bandwidth_(bandwidth), stats_(stats) {}
+    : binder_(binder), quota_(quota), bandwidth_(bandwidth), stats_(stats), offloader_(stats) {}
 
 Allocation* AllocationTable::find(const ClientKey& key) {
   auto it = by_key_.find(key);
@@ -15,6 +17,7 @@ Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
                                 std::uint64_t now_ms) {
   auto a = std::make_unique<Allocation>();
   a->key = key;
+  a->listener = request.listener;
   a->tcp = request.tcp;
   a->user = std::move(request.user);
   a->quota_user = std::move(request.quota_user);  // the quota lease refers to this name
@@ -68,22 +71,26 @@ void AllocationTable::set_lifetime(Allocation& a, std::uint32_t lifetime_s, std:
   a.lifetime_s = lifetime_s;
   a.expires_ms = now_ms + std::uint64_t{lifetime_s} * 1000;
   schedule(a, a.expires_ms);
+  offloader_.sync(a, now_ms);
 }
 
 void AllocationTable::permit(Allocation& a, const stun::SocketAddress& peer,
-                             std::uint64_t expires_ms) {
+                             std::uint64_t expires_ms, std::uint64_t now_ms) {
   a.permit(peer, expires_ms);
   schedule(a, expires_ms);
+  offloader_.sync(a, now_ms);  // a channel to this peer may now be offloaded, or last longer
 }
 
 ChannelBindResult AllocationTable::bind_channel(Allocation& a, std::uint16_t number,
                                                 const stun::SocketAddress& peer,
                                                 std::uint64_t expires_ms, bool own_relay,
-                                                std::size_t max_channels) {
+                                                std::size_t max_channels, std::uint64_t now_ms) {
   const ChannelBindResult result =
       a.bind_channel(number, peer, expires_ms, own_relay, max_channels);
-  if (result == ChannelBindResult::kOk)
+  if (result == ChannelBindResult::kOk) {
     schedule(a, expires_ms);
+    offloader_.sync(a, now_ms);
+  }
   return result;
 }
 
@@ -102,13 +109,17 @@ void AllocationTable::expire(std::uint64_t now_ms) {
       remove(a, "expired");
       continue;
     }
-    a.expire(now_ms);  // RFC 8656 §9, §12: permissions and channels end on their own
+    // The flows of what is due go first (the kernel stops at the deadline by itself anyway),
+    // then the permissions and channels end on their own (RFC 8656 §9, §12).
+    offloader_.sync(a, now_ms);
+    a.expire(now_ms);
     a.scheduled_ms = a.next_deadline();
     heap_fix(a.heap_index);
   }
 }
 
 void AllocationTable::remove(Allocation& a, const char* why) {
+  offloader_.drop(a);  // first: the end hook logs the traffic, the kernel's included
   if (end_hook_)
     end_hook_(a, why);
   WorkerStats::sub(stats_.active_allocations_by_transport[static_cast<std::size_t>(a.transport)]);
@@ -116,6 +127,38 @@ void AllocationTable::remove(Allocation& a, const char* why) {
   const ClientKey key = a.key;  // not a reference into the element being erased
   by_key_.erase(key);           // destroys `a`: its leases give back socket, port, quota, bandwidth
   count_active();
+}
+
+std::size_t AllocationTable::revoke_denied(const PeerPolicy& policy, std::uint64_t now_ms) {
+  std::size_t revoked = 0;
+  for (auto& [key, a] : by_key_) {
+    bool changed = false;
+    for (auto it = a->channels.begin(); it != a->channels.end();) {
+      ChannelBinding& ch = it->second;
+      if (policy.decide(ch.peer, RelayProtocol::kUdp) != PeerDecision::kDenied) {
+        ++it;
+        continue;
+      }
+      offloader_.forget(*a, ch);
+      a->channel_numbers.erase(ch.peer);
+      it = a->channels.erase(it);
+      changed = true;
+      ++revoked;
+    }
+    // A permission names an IP only: it ends when the policy refuses the IP as such (port 0),
+    // unless a channel still bound to that IP was kept (this server's own live relay on it).
+    revoked += std::erase_if(a->permissions, [&](const auto& p) {
+      const IpKey ip = p.first;
+      const bool channel_kept =
+          std::any_of(a->channels.begin(), a->channels.end(),
+                      [&](const auto& c) { return IpKey::of(c.second.peer) == ip; });
+      return !channel_kept &&
+             policy.decide(ip.address(), RelayProtocol::kUdp) == PeerDecision::kDenied;
+    });
+    if (changed)
+      offloader_.sync(*a, now_ms);
+  }
+  return revoked;
 }
 
 void AllocationTable::remove_all(const char* why) {

@@ -14,8 +14,10 @@
 
 #include "alloc/allocation.hpp"
 #include "alloc/bandwidth_pool.hpp"
+#include "alloc/channel_offloader.hpp"
 #include "alloc/quota.hpp"
 #include "alloc/relay_binder.hpp"
+#include "net/peer_policy.hpp"
 #include "stun/error_codes.hpp"
 #include "util/stats.hpp"
 
@@ -23,6 +25,7 @@ namespace turn {
 
 /// What an Allocate asks for, once the request itself was checked (RFC 8656 §7.2).
 struct AllocationRequest {
+  stun::SocketAddress listener;  ///< the address the client sent the Allocate to
   stun::SocketAddress relay_ip;
   bool tcp = false;  ///< RFC 6062 §5.1
   PortRequest ports;
@@ -53,6 +56,11 @@ class AllocationTable {
   AllocationTable& operator=(const AllocationTable&) = delete;
 
   void on_end(EndHook hook) { end_hook_ = std::move(hook); }
+  /// The kernel fast path for bound channels (null: none), kept in step with every change.
+  void set_offload(FlowOffload* kernel) { offloader_.attach(kernel); }
+  /// Counts what the kernel relayed since the last call (the worker's sweep).
+  void collect_offloaded() { offloader_.collect(); }
+  std::size_t offloaded_flows() const { return offloader_.flows(); }
 
   Allocation* find(const ClientKey& key);
   /// Takes the quota slot, then the bandwidth, then the relay socket; whatever fails first
@@ -65,14 +73,18 @@ class AllocationTable {
   void set_lifetime(Allocation& a, std::uint32_t lifetime_s, std::uint64_t now_ms);
   /// RFC 8656 §9: installs or refreshes the permission for `peer`'s IP. The caller checks
   /// max-allocation-permissions first (all of a request's peers must fit).
-  void permit(Allocation& a, const stun::SocketAddress& peer, std::uint64_t expires_ms);
+  void permit(Allocation& a, const stun::SocketAddress& peer, std::uint64_t expires_ms,
+              std::uint64_t now_ms);
   /// RFC 8656 §11: binds or refreshes a channel, at most `max_channels` per allocation.
   ChannelBindResult bind_channel(Allocation& a, std::uint16_t number,
                                  const stun::SocketAddress& peer, std::uint64_t expires_ms,
-                                 bool own_relay, std::size_t max_channels);
+                                 bool own_relay, std::size_t max_channels, std::uint64_t now_ms);
 
   /// Ends `a` (the end hook, then its leases); `a` is gone afterwards.
   void remove(Allocation& a, const char* why);
+  /// A reload changed the peer policy: channels and permissions to peers it now refuses end
+  /// (and the kernel's flows with them), so nothing is relayed to them any more. How many.
+  std::size_t revoke_denied(const PeerPolicy& policy, std::uint64_t now_ms);
   /// Ends every allocation (shutdown).
   void remove_all(const char* why);
   /// Ends the allocations whose lifetime is over (counted as expired) and drops the expired
@@ -108,6 +120,7 @@ class AllocationTable {
   BandwidthPool& bandwidth_;
   WorkerStats& stats_;
   EndHook end_hook_;
+  ChannelOffloader offloader_;
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> by_key_;
   std::vector<Allocation*> heap_;
 };

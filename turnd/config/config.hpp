@@ -86,6 +86,10 @@ struct Config {
   /// UDP GSO for runs of equal-sized datagrams to one destination (coturn 4.12's udp-gso). Off
   /// by default: on loopback and veth the receiver segments in software and it costs more.
   bool udp_gso = false;
+  /// The TC/eBPF fast path for bound UDP channels (turnd/offload): auto uses it where the
+  /// process may load BPF programs, on fails startup where it cannot. turnd's own option.
+  enum class KernelOffload : std::uint8_t { kAuto, kOn, kOff };
+  KernelOffload kernel_offload = KernelOffload::kAuto;
 
   // Authentication
   bool lt_cred_mech = true;

@@ -115,6 +115,23 @@ Codec<Config::AddressFamilyDefault> address_family() {
           {}};
 }
 
+Codec<Config::KernelOffload> kernel_offload() {
+  return {true,
+          parse_kernel_offload,
+          [](Config::KernelOffload k) {
+            switch (k) {
+              case Config::KernelOffload::kOn:
+                return std::string("on");
+              case Config::KernelOffload::kOff:
+                return std::string("off");
+              case Config::KernelOffload::kAuto:
+                break;
+            }
+            return std::string("auto");
+          },
+          {}};
+}
+
 Codec<std::string> http_path() {
   return {true,
           [](const ConfigEntry& e) {

@@ -38,6 +38,7 @@ Codec<ExternalMapping> external_ip();
 Codec<StaticUser> user();
 Codec<AddressRange> range();
 Codec<Config::AddressFamilyDefault> address_family();
+Codec<Config::KernelOffload> kernel_offload();
 /// An HTTP path for the metrics endpoint (starts with '/', no query).
 Codec<std::string> http_path();
 /// "stdout" is the default's spelling, read as "" so the printed default reads back equal.

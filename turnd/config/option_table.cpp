@@ -290,6 +290,7 @@ std::vector<OptionDef> build_table() {
           .dash('K'),
       value("relay-coalesce-us", &C::relay_coalesce_us, count(0, 10000)).eg("50"),
       flag("udp-gso", &C::udp_gso),
+      value("kernel-offload", &C::kernel_offload, kernel_offload()).restart().eg("off"),
 
       // Authentication
       flag("lt-cred-mech", &C::lt_cred_mech).dash('a').eg("off").print_as(print_lt_cred_mech),

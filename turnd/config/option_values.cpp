@@ -116,6 +116,17 @@ Config::AddressFamilyDefault parse_address_family(const ConfigEntry& e) {
   fail(e, "expected ipv4, ipv6 or keep, got '" + v + "'");
 }
 
+Config::KernelOffload parse_kernel_offload(const ConfigEntry& e) {
+  const std::string& v = require_value(e);
+  if (strcasecmp(v.c_str(), "auto") == 0)
+    return Config::KernelOffload::kAuto;
+  if (strcasecmp(v.c_str(), "on") == 0)
+    return Config::KernelOffload::kOn;
+  if (strcasecmp(v.c_str(), "off") == 0)
+    return Config::KernelOffload::kOff;
+  fail(e, "expected auto, on or off, got '" + v + "'");
+}
+
 stun::SocketAddress parse_ip(const ConfigEntry& e) {
   auto a = stun::SocketAddress::parse_ip(require_value(e));
   if (!a)

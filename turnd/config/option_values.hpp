@@ -18,6 +18,7 @@ std::uint16_t parse_port(const ConfigEntry& e);
 std::uint16_t parse_port_or_zero(const ConfigEntry& e);
 /// allocation-default-address-family: ipv4, ipv6 or keep.
 Config::AddressFamilyDefault parse_address_family(const ConfigEntry& e);
+Config::KernelOffload parse_kernel_offload(const ConfigEntry& e);
 unsigned parse_uint(const ConfigEntry& e, unsigned min, unsigned max);
 stun::SocketAddress parse_ip(const ConfigEntry& e);
 ExternalMapping parse_external_ip(const ConfigEntry& e);

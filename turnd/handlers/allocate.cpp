@@ -164,6 +164,7 @@ void handle_allocate(Request& r) {
           : r.auth.user;
   auto requested = r.msg.get(stun::attr::kLifetime);
   AllocationRequest request;
+  request.listener = r.ctx.listener_address(r.key.listener);
   request.relay_ip = *relay_ip;
   request.tcp = tcp;
   request.ports = port_request(r.msg);

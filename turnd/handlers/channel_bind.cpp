@@ -31,7 +31,7 @@ void handle_channel_bind(Request& r) {
   AllocationTable& table = r.ctx.allocations();
   switch (table.bind_channel(*a, *channel, peer->address,
                              now + std::uint64_t{config.channel_lifetime} * 1000, peer->own_relay,
-                             config.max_allocation_channels)) {
+                             config.max_allocation_channels, now)) {
     case ChannelBindResult::kOk:
       break;
     case ChannelBindResult::kConflict:
@@ -43,7 +43,7 @@ void handle_channel_bind(Request& r) {
       send_error(r, stun::ErrorCode::kInsufficientCapacity);
       return;
   }
-  table.permit(*a, peer->address, now + std::uint64_t{config.permission_lifetime} * 1000);
+  table.permit(*a, peer->address, now + std::uint64_t{config.permission_lifetime} * 1000, now);
   Response(r, stun::Class::kSuccess).send();
 }
 

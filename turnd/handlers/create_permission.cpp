@@ -29,7 +29,7 @@ void handle_create_permission(Request& r) {
   }
   const std::uint64_t expires = r.now_ms() + std::uint64_t{r.config().permission_lifetime} * 1000;
   for (const auto& p : peers)
-    r.ctx.allocations().permit(*a, p, expires);
+    r.ctx.allocations().permit(*a, p, expires, r.now_ms());
   Response(r, stun::Class::kSuccess).send();
 }
 

@@ -197,6 +197,17 @@ std::vector<MetricFamily> collect_metrics(const MetricsSource& server, const std
   gauge(out, "turnd_active_allocations", "Active allocations", t.active_allocations);
   gauge(out, "turnd_active_connections", "Active TCP/TLS/DTLS client connections",
         t.active_connections);
+  gauge(out, "turnd_offloaded_flows", "Channels the kernel fast path relays", t.offloaded_flows);
+  {
+    MetricFamily& f =
+        family(out, "turnd_offload_fallbacks_total",
+               "Packets of offloaded channels the kernel sent up to user space instead",
+               MetricType::Counter);
+    for (std::size_t i = 0; i < ServerTotals::kOffloadFallbackReasons; ++i) {
+      sample(f, static_cast<double>(t.offload_fallbacks[i]),
+             {{"reason", ServerTotals::kOffloadFallbackNames[i]}});
+    }
+  }
   gauge(out, "turnd_workers", "Worker threads", server.worker_count());
   return out;
 }

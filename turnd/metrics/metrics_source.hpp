@@ -18,6 +18,13 @@ struct ServerTotals {
 #undef TURND_TOTAL_FIELD
   std::uint64_t active_allocations = 0;
   std::uint64_t active_connections = 0;
+  /// The kernel fast path: channels it relays now, and the packets of those it sent up to user
+  /// space instead, by reason (offload/bpf/flow_maps.h; names from fallback_names).
+  std::uint64_t offloaded_flows = 0;
+  static constexpr std::size_t kOffloadFallbackReasons = 8;
+  std::array<std::uint64_t, kOffloadFallbackReasons> offload_fallbacks{};
+  static constexpr std::array<const char*, kOffloadFallbackReasons> kOffloadFallbackNames = {
+      "fragment", "ip_options", "gso", "length", "too_big", "route", "rewrite", "expired"};
   /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
   /// Indexed by ClientTransport.
   std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};

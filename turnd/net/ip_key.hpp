@@ -3,6 +3,7 @@
 // What permission tables and the live-relay registry compare; no port.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,6 +31,21 @@ struct IpKey {
   }
 
   bool is_v4() const { return hi == 0 && (lo >> 32) == (kV4Mapped >> 32); }
+  /// The address again (IPv4 as IPv4), port 0.
+  stun::SocketAddress address() const {
+    if (is_v4()) {
+      return stun::SocketAddress::v4(
+          {static_cast<std::uint8_t>(lo >> 24), static_cast<std::uint8_t>(lo >> 16),
+           static_cast<std::uint8_t>(lo >> 8), static_cast<std::uint8_t>(lo)},
+          0);
+    }
+    std::array<std::uint8_t, 16> ip{};
+    for (int i = 0; i < 8; ++i) {
+      ip[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+      ip[static_cast<std::size_t>(i + 8)] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+    }
+    return stun::SocketAddress::v6(ip, 0);
+  }
   /// 0.0.0.0 or ::.
   bool is_wildcard() const { return hi == 0 && (lo == 0 || lo == kV4Mapped); }
   bool operator==(const IpKey& o) const = default;

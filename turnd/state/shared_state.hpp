@@ -52,6 +52,9 @@ struct SharedState {
   /// Every worker's inbox, by index, sized before they start: an RFC 6062 data connection whose
   /// ConnectionBind lands on another worker is posted to the one owning its peer connection.
   HandoffRouter handoffs;
+  /// The kernel fast path for bound UDP channels, or null (kernel-offload off or unavailable).
+  /// Set before the workers are made; owned by the server, which outlives them.
+  FlowOffload* offload = nullptr;
 
   /// The relay IP for a new allocation of `family`, given the address the request reached
   /// (RFC 8656 §7.2; relay-ip chooses, else the listener's own address).

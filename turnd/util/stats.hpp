@@ -62,7 +62,11 @@ namespace turn {
   X(channels_refused, "ChannelBind refused by max-allocation-channels")                            \
   X(tcp_peer_connections_refused, "RFC 6062 peer connections refused by max-tcp-peer-connections") \
   X(connections_refused, "TCP/TLS connections and DTLS sessions refused by max-connections*")      \
-  X(accept_backoffs, "pauses of a TCP listener after accept() ran out of file descriptors")
+  X(accept_backoffs, "pauses of a TCP listener after accept() ran out of file descriptors")        \
+  X(offload_flows_installed, "channels handed to the kernel fast path")                            \
+  X(offload_flows_removed, "channels taken back from the kernel fast path")                        \
+  X(offload_install_failures, "channels the kernel fast path could not take (maps full)")          \
+  X(offloaded_packets, "packets the kernel fast path relayed (both directions)")
 
 /// How an allocation's client reaches the server (Prometheus turn_total_allocations{type}).
 enum class ClientTransport : std::uint8_t { kUdp, kTcp, kTls, kDtls };
@@ -132,6 +136,7 @@ struct WorkerStats {
 #undef TURND_DECLARE_COUNTER
   std::atomic<std::uint64_t> active_allocations{0};  ///< gauge
   std::atomic<std::uint64_t> active_connections{0};  ///< gauge: TCP/TLS/DTLS clients
+  std::atomic<std::uint64_t> offloaded_flows{0};     ///< gauge: channels the kernel relays
   /// Gauges: active allocations by ClientTransport (index = the enum's value).
   std::array<std::atomic<std::uint64_t>, kClientTransports> active_allocations_by_transport{};
   /// Ended sessions' traffic (turn_traffic_*), filled only when prometheus is on.

@@ -41,6 +41,7 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
       allocations_(*this, shared.quota, shared.bandwidth, stats_) {
   tx_ = tx_storage_;
   allocations_.on_end([this](Allocation& a, const char* why) { on_allocation_end(a, why); });
+  allocations_.set_offload(shared_.offload);
   uv_require(uv_loop_init(loop_.get()), "worker loop");
   uv_require(uv_async_init(loop_.get(), &stop_async_, &Worker::on_stop), "worker stop async");
   stop_async_.data = this;
@@ -120,8 +121,17 @@ void Worker::on_settings(uv_async_t* handle) {
     next = std::move(self->pending_settings_);
   }
   if (next) {
+    const bool policy_changed = next->policy.describe() != self->settings_->policy.describe();
     self->settings_ = std::move(next);
     self->tx_queue_->set_gso_enabled(self->config().udp_gso);
+    if (policy_changed) {
+      const std::size_t revoked =
+          self->allocations_.revoke_denied(self->settings_->policy, self->now_ms());
+      if (revoked != 0) {
+        log::info("reload: " + std::to_string(revoked) +
+                  " permissions and channels to peers the new policy refuses ended");
+      }
+    }
   }
 }
 
@@ -259,6 +269,7 @@ void Worker::on_sweep(uv_timer_t* handle) {
 void Worker::sweep() {
   const std::uint64_t now = now_ms();
   allocations_.expire(now);
+  allocations_.collect_offloaded();
   streams_.sweep(now);
   tcp_relay_->sweep_peers(now);
   dtls_.sweep(now);

@@ -58,7 +58,7 @@ TEST_CASE("allocation table: the expiry heap holds one entry per live allocation
   for (int i = 0; i < 1000; ++i) {
     turn::Allocation* a = t.create(static_cast<std::uint8_t>(i % 200), 600, i);
     REQUIRE(a != nullptr);
-    t.table.permit(*a, stun::SocketAddress::v4({8, 8, 8, 8}, 1), i + 300'000);
+    t.table.permit(*a, stun::SocketAddress::v4({8, 8, 8, 8}, 1), i + 300'000, i);
     t.table.remove(*a, "deleted");
   }
   CHECK(t.table.scheduled() == 0);

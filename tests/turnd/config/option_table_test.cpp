@@ -78,6 +78,7 @@ TEST_CASE("option table: the restart-only settings are the ones SIGHUP has alway
                                           "prometheus-path",
                                           "prometheus-username-labels",
                                           "relay-threads",
+                                          "kernel-offload",
                                           "min-port",
                                           "max-port",
                                           "realm",

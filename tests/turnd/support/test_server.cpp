@@ -14,6 +14,9 @@ turn::Config test_config() {
   c.min_port = 61000;
   c.max_port = 62999;
   c.allow_loopback_peers = true;
+  // The user-space relay path, whose counters the tests read at once; the fast path's own
+  // tests (tests/turnd/offload/) turn it on.
+  c.kernel_offload = turn::Config::KernelOffload::kOff;
   // Every test client comes from 127.0.0.1, as a whole office behind one NAT would: its 401s
   // and requests must not run into the per-source budgets (tests/turnd/guard/ tests them).
   c.unauthorized_ratelimit_rps = 100000;
