@@ -7,6 +7,13 @@ slow drift of the machine hits all of them alike. Every run gets a freshly start
 CPU time is read from /proc at the moments the generator announces the measured window, so the
 figures are "server CPU per relayed packet" (or per allocation cycle), not wall-clock guesses.
 
+turnd runs twice: `turnd` relays in user space (--kernel-offload=off), `turnd-offload` with its
+TC fast path (--kernel-offload=on). The fast path relays in softirq context, which the kernel
+charges to whichever task sent the packet, so the server's own CPU no longer says what relaying
+costs. The relay overhead does: the CPU of every task of a run (generator with its echo peer,
+server, ksoftirqd) per relayed packet, minus the same of a "direct" run of the same load sent
+straight from the generator to its echo peer with no relay in between.
+
 Python 3.11 standard library only; Linux only (/proc). Traffic goes to 127.0.0.1 only. See
 bench/README.md for the scenarios, the metrics and how to run it.
 """
@@ -35,7 +42,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # the only address any traffic of this script goes to
 USER, PASSWORD, REALM = "alice", "secret", "bench"
-SERVER_ORDER = ("turnd", "coturn", "floor")
+SERVER_ORDER = ("turnd", "turnd-offload", "coturn", "floor")
+DIRECT = "direct"  # not a server: the generator's load to its echo peer, no relay in between
+RUN_ORDER = (DIRECT,) + SERVER_ORDER  # the order of the runs in a round, and of the columns
+# Port slots: turnd-offload after coturn, so that without it the relay ranges are where they
+# were (and --hold-clients can be as large as before).
+LAYOUT_ORDER = ("turnd", "coturn", "turnd-offload", "floor")
+TURND_VARIANTS = {"turnd": "off", "turnd-offload": "on"}  # server name -> --kernel-offload
 START_TIMEOUT_S = 10.0  # a server that does not answer within this is a failed start
 STOP_GRACE_S = 3.0  # SIGTERM, then SIGKILL after this
 GENERATOR_SLACK_S = 60.0  # generator timeout = warmup + duration + this
@@ -56,7 +69,8 @@ class Scenario:
     transport: str = "udp"
     args: tuple[str, ...] = ()
     floor: bool = False  # whether the bare forwarder is a meaningful baseline
-    servers: tuple[str, ...] = ("turnd", "coturn", "floor")
+    direct: bool = False  # whether a direct run (no relay) measures the relay overhead
+    servers: tuple[str, ...] = SERVER_ORDER
     doc: str = ""
 
 
@@ -68,17 +82,17 @@ def make_scenarios(hold_clients: int) -> dict[str, Scenario]:
     return {
         s.name: s
         for s in (
-            Scenario("audio", "load", args=AUDIO, floor=True,
+            Scenario("audio", "load", args=AUDIO, floor=True, direct=True,
                      doc="50 clients, 200 B, 10000 client pkt/s in total, ChannelData"),
-            Scenario("video", "load", floor=True,
+            Scenario("video", "load", floor=True, direct=True,
                      args=("--clients", "50", "--shape", "video", "--size", "1200",
                            "--burst", "8"),
                      doc="50 clients, bursts of 8 x 1200 B every 33 ms, ChannelData"),
-            Scenario("peak", "load", floor=True,
+            Scenario("peak", "load", floor=True, direct=True,
                      args=("--clients", "50", "--shape", "flat", "--size", "200",
                            "--window", "16"),
                      doc="50 clients, 16 packets in flight each: peak relayed pkt/s"),
-            Scenario("audio2x", "load", args=AUDIO[:-1] + ("20000",),
+            Scenario("audio2x", "load", args=AUDIO[:-1] + ("20000",), direct=True,
                      doc="audio at twice the rate: with --workers 2, the per-worker load of "
                          "audio with one worker (the sharing check)"),
             Scenario("send", "load", mode="send", args=AUDIO,
@@ -121,6 +135,29 @@ def cpu_ns(pid: int) -> int | None:
         except (OSError, ValueError, IndexError):
             continue  # the thread went away between listdir and open
     return total if seen else None
+
+
+def ksoftirqd_pids() -> list[int]:
+    """The per-CPU softirq threads. Softirq work the kernel could not finish on the sending task
+    (under load) runs there, so it is part of a run's cost; others' softirqs can land there too,
+    so the figure is also kept apart in the JSON (ksoftirqd_cpu_ns)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().startswith("ksoftirqd/"):
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def ksoftirqd_ns(pids: list[int]) -> int | None:
+    """CPU time of the softirq threads, summed."""
+    vals = [cpu_ns(p) for p in pids]
+    return sum(v for v in vals if v is not None) if any(v is not None for v in vals) else None
 
 
 def rss_kib(pid: int) -> int | None:
@@ -300,7 +337,7 @@ class Layout:
     relay_size: int
 
     def listen(self, server: str) -> int:
-        return self.base + 1 + SERVER_ORDER.index(server)
+        return self.base + 1 + LAYOUT_ORDER.index(server)
 
     @property
     def peer(self) -> int:  # the generator's echo peer (and the floor's fixed peer)
@@ -311,7 +348,7 @@ class Layout:
         return self.base + 11
 
     def relay_range(self, server: str) -> tuple[int, int]:
-        first = self.base + 100 + SERVER_ORDER.index(server) * self.relay_size
+        first = self.base + 100 + LAYOUT_ORDER.index(server) * self.relay_size
         return first, first + self.relay_size - 1
 
 
@@ -344,12 +381,15 @@ def server_cmd(name: str, opts, layout: Layout, tmp: Path) -> list[str]:
               "--relay-threads", str(opts.workers),
               # Both servers log every allocation: to /dev/null, so the cost is formatting only.
               "--simple-log", "--log-file", "/dev/null", "--no-stdout-log"]
-    if name == "turnd":
+    if name in TURND_VARIANTS:
         # Every benchmark client comes from 127.0.0.1: turnd's per-source budgets (on by
         # default; coturn has the 401 limit off by default and no request cap) would throttle
-        # the allocation scenarios, so both are off here.
+        # the allocation scenarios, so both are off here. The fast path is named either way:
+        # "auto" would make plain `turnd` depend on the privileges the script runs with.
         return [str(opts.turnd)] + common + ["--unauthorized-ratelimit=off",
-                                             "--request-ratelimit-rps=0"]
+                                             "--request-ratelimit-rps=0",
+                                             f"--kernel-offload={TURND_VARIANTS[name]}",
+                                             *opts.turnd_opt]
     # coturn 4.6.1: no CLI (it would want --cli-password with loopback peers allowed), no
     # TLS/DTLS listeners (no certificate here), pidfile in our temp dir instead of /var/run.
     return [str(opts.coturn)] + common + ["--no-cli", "--no-tls", "--no-dtls",
@@ -452,29 +492,38 @@ def drive(proc: subprocess.Popen, deadline: float, on_line, on_tick=None, tick_s
 
 def generator_cmd(sc: Scenario, server: str, opts, layout: Layout, duration: float,
                   warmup: float) -> list[str]:
-    """The generator's arguments: identical for every server but the floor's mode switch."""
-    mode = "floor" if server == "floor" else sc.mode
-    cmd = [str(opts.load), "--server", f"{HOST}:{layout.listen(server)}",
+    """The generator's arguments: identical for every server but the floor's mode switch.
+
+    The direct baseline runs the same load in --mode direct: plain UDP payloads to the echo
+    peer, whose address stands in for the server's (the generator connects its clients there)."""
+    mode = {"floor": "floor", DIRECT: "direct"}.get(server, sc.mode)
+    target = layout.peer if server == DIRECT else layout.listen(server)
+    cmd = [str(opts.load), "--server", f"{HOST}:{target}",
            "--transport", sc.transport, "--user", USER, "--password", PASSWORD,
            "--mode", mode, "--duration", f"{duration:g}", "--warmup", f"{warmup:g}", *sc.args]
-    if mode in ("channel", "send", "floor"):
+    if mode in ("channel", "send", "floor", "direct"):
         # A fixed echo-peer address: the floor forwards to it and cannot be told later.
         cmd += ["--peer-bind", f"{HOST}:{layout.peer}"]
     return cmd
 
 
-def run_generator(cmd: list[str], srv: Server, log: Path, nofile: int, timeout_s: float,
+def run_generator(cmd: list[str], srv: Server | None, log: Path, nofile: int, timeout_s: float,
                   on_tick=None) -> dict:
-    """Run the generator; sample server CPU/RSS on 'phase measure' and 'phase done'."""
+    """Run the generator; sample server CPU/RSS and ksoftirqd CPU on 'phase measure' and
+    'phase done' (srv None: the direct baseline, no server). The generator measures its own
+    CPU over the window and reports it in its JSON (its sender thread exits at the end)."""
     rec: dict = {"cmd": cmd, "samples": {}}
+    softirq = ksoftirqd_pids()
     proc = spawn(cmd, log, nofile, stdout=subprocess.PIPE)
 
     def on_line(line: str):
         line = line.strip()
         if line in ("phase measure", "phase done"):
             key = line.split()[1]
-            rec["samples"][key] = {"t": time.monotonic(), "cpu_ns": cpu_ns(srv.pid),
-                                   "rss_kib": rss_kib(srv.pid)}
+            rec["samples"][key] = {"t": time.monotonic(),
+                                   "cpu_ns": cpu_ns(srv.pid) if srv else None,
+                                   "rss_kib": rss_kib(srv.pid) if srv else None,
+                                   "ksoftirqd_ns": ksoftirqd_ns(softirq)}
         elif line.startswith("{"):
             try:
                 rec["gen"] = json.loads(line)
@@ -492,8 +541,9 @@ def na(value):
     return None if value is None or (isinstance(value, (int, float)) and value < 0) else value
 
 
-def load_metrics(sc: Scenario, srv: Server, rec: dict) -> dict:
-    """Figures of one load run: server CPU per packet/cycle, loss, RTT, RSS."""
+def load_metrics(sc: Scenario, srv: Server | None, rec: dict) -> dict:
+    """Figures of one load run: server CPU per packet/cycle, loss, RTT, RSS, and the CPU of
+    every task of the run per packet (generator + server + ksoftirqd)."""
     gen = rec.get("gen", {})
     m0, m1 = rec["samples"].get("measure"), rec["samples"].get("done")
     out = {k: na(gen.get(k)) for k in (
@@ -509,6 +559,9 @@ def load_metrics(sc: Scenario, srv: Server, rec: dict) -> dict:
             out["cpu_us_per_pkt"] = cpu_us / out["relayed_packets"]
         if out["alloc_cycles"]:
             out["cpu_us_per_cycle"] = cpu_us / out["alloc_cycles"]
+    out |= total_cpu(srv, gen, m0, m1, out["relayed_packets"])
+    if srv is None:
+        return out
     out["rss_kib_idle"] = srv.idle_rss_kib
     if m1:
         out["rss_kib_done"] = m1["rss_kib"]
@@ -520,8 +573,47 @@ def load_metrics(sc: Scenario, srv: Server, rec: dict) -> dict:
     return out
 
 
+def total_cpu(srv: Server | None, gen: dict, m0: dict | None, m1: dict | None,
+              packets: int | None) -> dict:
+    """CPU of every task of the run in the window: the generator (all threads, its echo peer
+    included, and with them the softirq work the kernel charges to a sending task), the server
+    (none for the direct baseline) and the ksoftirqd threads; per relayed packet in ns."""
+    gen_ns = na(gen.get("cpu_ns"))
+    if gen_ns is None or not m0 or not m1:
+        return {}
+    out = {"gen_cpu_ns": gen_ns}
+    total = gen_ns
+    if srv is not None:
+        if m0["cpu_ns"] is None or m1["cpu_ns"] is None:
+            return {}
+        total += m1["cpu_ns"] - m0["cpu_ns"]
+    if m0.get("ksoftirqd_ns") is not None and m1.get("ksoftirqd_ns") is not None:
+        out["ksoftirqd_cpu_ns"] = m1["ksoftirqd_ns"] - m0["ksoftirqd_ns"]
+        total += out["ksoftirqd_cpu_ns"]
+    out["total_cpu_ns"] = total
+    if packets:
+        out["total_ns_per_pkt"] = total / packets
+    return out
+
+
+def run_direct(sc: Scenario, opts, layout: Layout, tmp: Path, tag: str) -> dict:
+    """The direct baseline: the scenario's load from the generator to its echo peer, no relay."""
+    result = {"scenario": sc.name, "server": DIRECT, "workers": opts.workers}
+    if not port_is_free(layout.peer):
+        return result | {"status": "error", "reason": f"port {HOST}:{layout.peer} is in use"}
+    cmd = generator_cmd(sc, DIRECT, opts, layout, opts.duration, opts.warmup)
+    result["generator_cmd"] = " ".join(cmd)
+    rec = run_generator(cmd, None, tmp / f"{tag}.gen.log", opts.nofile,
+                        opts.warmup + opts.duration + GENERATOR_SLACK_S)
+    result |= load_metrics(sc, None, rec)
+    result["status"], result["reason"] = judge_run(rec, tmp / f"{tag}.gen.log")
+    return result
+
+
 def run_load(sc: Scenario, server: str, opts, layout: Layout, tmp: Path, tag: str) -> dict:
     """One run: fresh server, generator, metrics, server stopped."""
+    if server == DIRECT:
+        return run_direct(sc, opts, layout, tmp, tag)
     result = {"scenario": sc.name, "server": server, "workers": opts.workers}
     srv, err = start_server(server, opts, layout, tmp, tag)
     if not srv:
@@ -709,22 +801,27 @@ def sockets_back(srv: Server) -> dict:
 
 @dataclass
 class Metric:
-    """One table row: which per-run value, shown how, and the issue's target if it has one."""
+    """One table row: which per-run value, shown how, and the issue's target if it has one.
+
+    A row with `derive` shows no per-run value of its own: derive(median of `key`) per server
+    (capacity per core is 1 s / the median relay overhead, so the two rows agree)."""
 
     scenario: str
     key: str
     label: str
     fmt: str = "{:.3f}"
-    target: object = None  # function(medians) -> (target text, verdict) or None
+    target: object = None  # function(medians, runs) -> (target text, verdict) or None
+    derive: object = None  # function(value) -> value or None
 
 
 def ratio_target(limit: float, higher: bool = False, floor_limit: float | None = None,
-                 extra=None, text: str = ""):
-    """A target relative to coturn (and optionally the floor): turnd <= limit x coturn."""
+                 extra=None, text: str = "", subject: str = "turnd"):
+    """A target relative to coturn (and optionally the floor): subject <= limit x coturn."""
 
     def check(med: dict, runs: list[dict]):
-        t, c, f = med.get("turnd"), med.get("coturn"), med.get("floor")
-        label = text or f"{'≥' if higher else '≤'} {limit:g}× coturn" + (
+        t, c, f = med.get(subject), med.get("coturn"), med.get("floor")
+        who = "" if subject == "turnd" else f"{subject} "
+        label = text or who + f"{'≥' if higher else '≤'} {limit:g}× coturn" + (
             f", ≤ {floor_limit:g}× floor" if floor_limit else "")
         if t is None or c is None:
             return label, "n/a"
@@ -734,6 +831,20 @@ def ratio_target(limit: float, higher: bool = False, floor_limit: float | None =
         if extra is not None:
             ok = ok and extra(runs)
         return label, "PASS" if ok else "FAIL"
+
+    return check
+
+
+def no_worse_target(subject: str = "turnd-offload", than: tuple[str, ...] = ("coturn", "turnd")):
+    """Lower is better (RTT): the subject no higher than each of `than` that ran."""
+
+    def check(med: dict, runs: list[dict]):
+        label = f"{subject} ≤ " + ", ≤ ".join(than)
+        t = med.get(subject)
+        others = [med[o] for o in than if med.get(o) is not None]
+        if t is None or med.get(than[0]) is None:
+            return label, "n/a"
+        return label, "PASS" if all(t <= o for o in others) else "FAIL"
 
     return check
 
@@ -759,22 +870,44 @@ def churn_target(med: dict, runs: list[dict]):
     return "RSS flat, ports back", "PASS" if ok else "FAIL"
 
 
-def traffic_rows(sc: str, target) -> list[Metric]:
-    """The rows every packet-relaying scenario shows."""
-    return [Metric(sc, "cpu_us_per_pkt", "CPU-µs/pkt", "{:.3f}", target),
-            Metric(sc, "relayed_pps", "relayed pkt/s", "{:.0f}"),
-            Metric(sc, "loss_pct", "loss %", "{:.2f}"),
-            Metric(sc, "rtt_p50_us", "RTT p50 µs", "{:.0f}"),
-            Metric(sc, "rtt_p99_us", "RTT p99 µs", "{:.0f}"),
-            Metric(sc, "rss_kib_end", "RSS KiB at end", "{:.0f}")]
+def per_core(overhead_ns: float | None) -> float | None:
+    """Relayed packets one core could carry if relaying cost only the overhead: 1 s / it.
+    None when the overhead is not above 0 (within the noise of the direct baseline)."""
+    return 1e9 / overhead_ns if overhead_ns is not None and overhead_ns > 0 else None
 
+
+def traffic_rows(sc: str, target, overhead: bool = False, overhead_target=None,
+                 capacity_target=None, rtt_target=None) -> list[Metric]:
+    """The rows every packet-relaying scenario shows; with a direct baseline (`overhead`), the
+    relay overhead rows first (the figure of merit once the fast path relays in the kernel)."""
+    rows = []
+    if overhead:
+        rows += [Metric(sc, "relay_overhead_ns", "relay overhead ns/pkt", "{:.0f}",
+                        overhead_target),
+                 Metric(sc, "relay_overhead_ns", "capacity pkt/s per core", "{:.0f}",
+                        capacity_target, derive=per_core),
+                 Metric(sc, "total_ns_per_pkt", "all tasks' CPU ns/pkt", "{:.0f}")]
+    return rows + [Metric(sc, "cpu_us_per_pkt", "CPU-µs/pkt", "{:.3f}", target),
+                   Metric(sc, "relayed_pps", "relayed pkt/s", "{:.0f}"),
+                   Metric(sc, "loss_pct", "loss %", "{:.2f}"),
+                   Metric(sc, "rtt_p50_us", "RTT p50 µs", "{:.0f}", rtt_target),
+                   Metric(sc, "rtt_p99_us", "RTT p99 µs", "{:.0f}", rtt_target),
+                   Metric(sc, "rss_kib_end", "RSS KiB at end", "{:.0f}")]
+
+
+OFFLOAD_OVERHEAD = ratio_target(0.15, subject="turnd-offload")
+OFFLOAD_CAPACITY = ratio_target(3, higher=True, subject="turnd-offload")
+OFFLOAD_RTT = no_worse_target()
 
 METRICS = [
-    *traffic_rows("audio", ratio_target(0.75, floor_limit=1.2)),
-    *traffic_rows("video", ratio_target(0.5)),
+    *traffic_rows("audio", ratio_target(0.75, floor_limit=1.2), True, OFFLOAD_OVERHEAD,
+                  OFFLOAD_CAPACITY, OFFLOAD_RTT),
+    *traffic_rows("video", ratio_target(0.5), True, OFFLOAD_OVERHEAD, OFFLOAD_CAPACITY,
+                  OFFLOAD_RTT),
     Metric("peak", "relayed_pps", "peak relayed pkt/s", "{:.0f}", ratio_target(1.5, higher=True)),
-    *[m for m in traffic_rows("peak", None) if m.key != "relayed_pps"],
-    *traffic_rows("audio2x", None),
+    *[m for m in traffic_rows("peak", None, True, None, OFFLOAD_CAPACITY)
+      if m.key != "relayed_pps"],
+    *traffic_rows("audio2x", None, True),
     *traffic_rows("send", ratio_target(0.8)),
     *traffic_rows("tcp", ratio_target(0.6)),
     Metric("alloc", "cpu_us_per_cycle", "CPU-µs/alloc cycle", "{:.1f}",
@@ -795,10 +928,29 @@ METRICS = [
 ]
 
 
+def add_overhead(run: dict, runs: list[dict]) -> None:
+    """relay_overhead_ns of a server run: its all-tasks CPU per packet minus the direct run's
+    of the same scenario and round (so both saw the same state of the machine), or, when that
+    one failed, the median of the scenario's direct runs."""
+    if run["server"] == DIRECT or run.get("total_ns_per_pkt") is None:
+        return
+    direct = [r["total_ns_per_pkt"] for r in runs
+              if r["scenario"] == run["scenario"] and r["server"] == DIRECT
+              and r["status"] == "ok" and r.get("total_ns_per_pkt") is not None]
+    same_round = [r["total_ns_per_pkt"] for r in runs
+                  if r["scenario"] == run["scenario"] and r["server"] == DIRECT
+                  and r.get("round") == run.get("round") and r["status"] == "ok"
+                  and r.get("total_ns_per_pkt") is not None]
+    base = same_round[0] if same_round else (statistics.median(direct) if direct else None)
+    if base is not None:
+        run["direct_ns_per_pkt"] = base
+        run["relay_overhead_ns"] = run["total_ns_per_pkt"] - base
+
+
 def medians(runs: list[dict], scenario: str, key: str) -> dict:
     """Median over rounds of one value, per server, from the successful runs only."""
     out = {}
-    for server in SERVER_ORDER:
+    for server in RUN_ORDER:
         vals = [r[key] for r in runs if r["scenario"] == scenario and r["server"] == server
                 and r["status"] == "ok" and r.get(key) is not None]
         if vals:
@@ -813,12 +965,17 @@ def summarize(runs: list[dict], scenarios: list[str]) -> list[dict]:
         if m.scenario not in scenarios:
             continue
         sc_runs = [r for r in runs if r["scenario"] == m.scenario]
-        med = medians(runs, m.scenario, m.key)
+        if m.key == "relay_overhead_ns" and not any(r["server"] == DIRECT for r in sc_runs):
+            continue  # no baseline ran (--no-direct): no overhead rows
+        source = medians(runs, m.scenario, m.key)
+        med = source
+        if m.derive is not None:
+            med = {k: d for k, v in source.items() if (d := m.derive(v)) is not None}
         statuses = {r["server"]: r["status"] for r in sc_runs}
         target, verdict = m.target(med, sc_runs) if m.target else ("", "")
         rows.append({"scenario": m.scenario, "metric": m.label, "key": m.key, "median": med,
                      "status": statuses, "target": target, "verdict": verdict,
-                     "fmt": m.fmt})
+                     "fmt": m.fmt, "derived_from": source if m.derive is not None else None})
     return rows
 
 
@@ -827,27 +984,35 @@ def cell(row: dict, server: str) -> str:
     v = row["median"].get(server)
     if v is not None:
         return row["fmt"].format(v)
+    if (row.get("derived_from") or {}).get(server) is not None:
+        return "∞"  # capacity of an overhead not above 0: within the direct baseline's noise
     st = row["status"].get(server)
+    if server == DIRECT and st == "ok":
+        return "—"  # the baseline itself: no overhead, no server
     return {"n/a": "n/a", "error": "error"}.get(st, "—" if st is None else "n/a")
 
 
-def ratio(row: dict, other: str) -> str:
-    """turnd / other, as a factor."""
-    t, o = row["median"].get("turnd"), row["median"].get(other)
+def ratio(row: dict, subject: str, other: str) -> str:
+    """subject / other, as a factor."""
+    t, o = row["median"].get(subject), row["median"].get(other)
     if t is None or o is None or o == 0:
         return "—"
     return f"{t / o:.2f}×"
 
 
-def markdown_table(rows: list[dict]) -> str:
-    """The comparison table in Markdown."""
-    head = ["scenario", "metric", "turnd", "coturn", "floor", "turnd/coturn", "turnd/floor",
-            "target", "verdict"]
+RATIOS = (("turnd", "coturn"), ("turnd-offload", "coturn"), ("turnd", "floor"))
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    """The comparison table in Markdown: a column per server that ran (and the direct
+    baseline when it did), the ratios of the pairs that both ran."""
+    ratios = [(a, b) for a, b in RATIOS if a in columns and b in columns]
+    head = (["scenario", "metric", *columns] + [f"{a}/{b}" for a, b in ratios]
+            + ["target", "verdict"])
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["scenario"], r["metric"], cell(r, "turnd"), cell(r, "coturn"),
-                 cell(r, "floor"), ratio(r, "coturn"), ratio(r, "floor"), r["target"],
-                 r["verdict"]]
+        cells = ([r["scenario"], r["metric"]] + [cell(r, s) for s in columns]
+                 + [ratio(r, a, b) for a, b in ratios] + [r["target"], r["verdict"]])
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -863,6 +1028,12 @@ def progress_line(tag: str, r: dict) -> str:
     parts = []
     if r.get("cpu_us_per_pkt") is not None:
         parts.append(f"{r['cpu_us_per_pkt']:.3f} CPU-µs/pkt")
+    if r.get("total_ns_per_pkt") is not None:
+        parts.append(f"all tasks {r['total_ns_per_pkt']:.0f} ns/pkt (generator "
+                     f"{r['gen_cpu_ns'] / 1e6:.0f} ms, ksoftirqd "
+                     f"{(r.get('ksoftirqd_cpu_ns') or 0) / 1e6:.0f} ms)")
+    if r.get("relay_overhead_ns") is not None:
+        parts.append(f"relay overhead {r['relay_overhead_ns']:.0f} ns/pkt")
     if r.get("relayed_pps") is not None:
         parts.append(f"{r['relayed_pps']:.0f} pkt/s")
     if r.get("loss_pct") is not None:
@@ -895,6 +1066,8 @@ def run_all(opts, scenarios: dict[str, Scenario], layout: Layout, tmp: Path, run
     for name in opts.scenarios:
         sc = scenarios[name]
         servers = [s for s in opts.servers if s in sc.servers and (s != "floor" or sc.floor)]
+        if sc.direct and opts.direct and servers:
+            servers.insert(0, DIRECT)  # first, so each round's server runs can subtract it
         rounds = 1 if sc.kind == "churn" else opts.rounds
         for rnd in range(1, rounds + 1):
             for server in servers:
@@ -902,8 +1075,14 @@ def run_all(opts, scenarios: dict[str, Scenario], layout: Layout, tmp: Path, run
                 t0 = time.monotonic()
                 r = RUNNERS[sc.kind](sc, server, opts, layout, tmp, tag)
                 r |= {"round": rnd, "wall_s": round(time.monotonic() - t0, 2)}
+                add_overhead(r, runs)
                 runs.append(r)
                 print(progress_line(tag, r), flush=True)
+
+
+def default_servers() -> list[str]:
+    """Every server; the kernel fast path only as root (it attaches a TC program)."""
+    return [s for s in SERVER_ORDER if s != "turnd-offload" or os.geteuid() == 0]
 
 
 def default_turnd() -> Path:
@@ -924,7 +1103,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows real defaults only (None / False mean 'see the help text' or 'off')."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False):
+        if action.default in (None, False) or isinstance(action, argparse._StoreFalseAction):
             return action.help
         return super()._get_help_string(action)
 
@@ -937,7 +1116,10 @@ def parse_args(argv: list[str]):
                    help="smoke mode: 2 s runs, 0.5 s warmup, 1 round, hold 500, no uclient")
     p.add_argument("--scenarios", help=f"comma list (default: {','.join(DEFAULT_SCENARIOS)}"
                    " and churn with --soak)")
-    p.add_argument("--servers", default="turnd,coturn,floor", help="comma list")
+    p.add_argument("--servers", default=",".join(default_servers()),
+                   help="comma list of turnd, turnd-offload (needs root), coturn, floor")
+    p.add_argument("--no-direct", dest="direct", action="store_false",
+                   help="no direct baseline runs (no relay overhead figures)")
     p.add_argument("--rounds", type=int, help="runs per server and scenario (2; quick 1)")
     p.add_argument("--duration", type=float, help="measured seconds per run (10; quick 2)")
     p.add_argument("--warmup", type=float, help="seconds before measuring (2; quick 0.5)")
@@ -948,8 +1130,11 @@ def parse_args(argv: list[str]):
                    help="messages per uclient client (-n), 20 ms apart (1000; quick 100)")
     p.add_argument("--soak", type=float, default=0.0, help="run churn for this many seconds")
     p.add_argument("--port-base", type=int, default=10000,
-                   help="listening ports base+1..3, peers base+10/11, relay ranges from base+100")
+                   help="listening ports base+1..4, peers base+10/11, relay ranges from base+100")
     p.add_argument("--turnd", type=Path, default=default_turnd(), help="turnd binary")
+    p.add_argument("--turnd-opt", action="append", default=[], metavar="--OPTION=VALUE",
+                   help="one more option for both turnd variants, e.g. "
+                        "--turnd-opt=--relay-coalesce-us=0 (repeatable)")
     p.add_argument("--coturn", default=shutil.which("turnserver") or "/usr/bin/turnserver",
                    help="coturn's turnserver")
     p.add_argument("--load", type=Path, default=ROOT / "build/bench/load/turnd_load",
@@ -986,8 +1171,11 @@ def check_opts(p, opts, scenarios: dict[str, Scenario]) -> None:
         p.error("churn needs --soak SECONDS")
     if not opts.servers:
         p.error("no known server in --servers")
+    if "turnd-offload" in opts.servers and os.geteuid() != 0:
+        p.error("turnd-offload needs root (it attaches a TC program): leave it out of --servers")
     kinds = {scenarios[s].kind for s in opts.scenarios}
-    need = {"turnd": opts.turnd, "coturn": opts.coturn, "floor": opts.floor}
+    need = {"turnd": opts.turnd, "turnd-offload": opts.turnd, "coturn": opts.coturn,
+            "floor": opts.floor}
     paths = [need[s] for s in opts.servers]
     if kinds & {"load", "churn"}:
         paths.append(opts.load)
@@ -1024,7 +1212,8 @@ def main(argv: list[str]) -> int:
     # allocation churn the range size decides when it runs out (508 Cannot create socket).
     size = max(RELAY_RANGE_DEFAULT, opts.hold_clients + 1000)
     layout = Layout(opts.port_base, size)
-    if layout.relay_range("coturn")[1] > 65535 or opts.port_base < 1024:
+    top = max([layout.relay_range(s)[1] for s in opts.servers if s != "floor"], default=0)
+    if top > 65535 or opts.port_base < 1024:
         p.error("relay ranges do not fit in 1024-65535: lower --port-base or --hold-clients")
     # SIGTERM to us behaves like Ctrl-C: unwind through the finally below.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -1035,7 +1224,8 @@ def main(argv: list[str]) -> int:
             "duration_s": opts.duration, "warmup_s": opts.warmup, "rounds": opts.rounds,
             "hold_clients": opts.hold_clients, "quick": opts.quick,
             "binaries": {"turnd": str(opts.turnd), "coturn": str(opts.coturn),
-                         "load": str(opts.load), "floor": str(opts.floor)}}
+                         "load": str(opts.load), "floor": str(opts.floor)},
+            "turnd_opts": opts.turnd_opt}
     interrupted = False
     print(f"# turnd benchmark: scenarios {','.join(opts.scenarios)}; servers "
           f"{','.join(opts.servers)}; {opts.rounds} round(s) of {opts.duration:g} s; "
@@ -1051,7 +1241,8 @@ def main(argv: list[str]) -> int:
         opts.out.write_text(json.dumps({"meta": meta, "runs": runs, "summary": [
             {k: v for k, v in r.items() if k != "fmt"} for r in rows]}, indent=1) + "\n")
     print()
-    print(markdown_table(rows))
+    ran = {r["server"] for r in runs}
+    print(markdown_table(rows, [s for s in RUN_ORDER if s in opts.servers or s in ran]))
     print(f"\nmedians over {opts.rounds} round(s); raw results in {opts.out}")
     errors = [r for r in runs if r["status"] == "error"]
     failed = [r for r in rows if r["verdict"] == "FAIL"]

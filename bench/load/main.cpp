@@ -19,6 +19,7 @@
 #include "payload.hpp"
 #include "report.hpp"
 #include "setup.hpp"
+#include "task_cpu.hpp"
 #include "traffic.hpp"
 
 namespace load {
@@ -82,7 +83,7 @@ int run_traffic_mode(const Options& o, Window& window, EchoPeer& echo,
                          o.transport == Transport::kTcp);
 
   const std::uint64_t t0 = now_ns();
-  const SetupResult setup = run_setup(clients, o, o.mode != Mode::kFloor, kSetupConcurrency);
+  const SetupResult setup = run_setup(clients, o, signalling(o.mode), kSetupConcurrency);
   std::cerr << "turnd_load: setup: " << setup.ready << " ready, " << setup.failed << " failed in "
             << static_cast<double>(now_ns() - t0) / 1e9 << " s\n";
   if (setup.ready == 0)
@@ -96,8 +97,11 @@ int run_traffic_mode(const Options& o, Window& window, EchoPeer& echo,
   if (o.mode != Mode::kHold)
     sleep_until_ns(now_ns() + static_cast<std::uint64_t>(o.warmup_s * 1e9));
   window.open(now_ns());
+  const auto cpu_start = process_cpu_ns();
   phase("measure");
   sleep_until_ns(window.start() + static_cast<std::uint64_t>(o.duration_s * 1e9));
+  // Before the window closes: the sender thread exits as soon as it has, taking its time along.
+  const auto cpu_end = process_cpu_ns();
   window.close(now_ns());
   phase("done");
   traffic.join_sender();
@@ -130,10 +134,12 @@ int run_traffic_mode(const Options& o, Window& window, EchoPeer& echo,
   r.rtt_p50_us = rx.rtt.quantile_us(0.50);
   r.rtt_p99_us = rx.rtt.quantile_us(0.99);
   r.setup_failures = static_cast<std::int64_t>(setup.failed);
+  if (cpu_start && cpu_end)
+    r.cpu_ns = static_cast<std::int64_t>(*cpu_end - *cpu_start);
   print_json(r);
 
   // After the report, so that it costs the measurement nothing.
-  if (o.mode != Mode::kFloor) {
+  if (signalling(o.mode)) {
     const SetupResult released = run_release(clients, o, kSetupConcurrency, kReleaseBudgetNs);
     if (released.failed > 0)
       std::cerr << "turnd_load: " << released.failed
@@ -175,7 +181,13 @@ int run(int argc, char** argv) {
     echo.start(window);
     std::cerr << "turnd_load: echo peer on " << peer.to_string() << "\n";
   }
-  return run_traffic_mode(o, window, echo, peer);
+  if (o.mode != Mode::kDirect)
+    return run_traffic_mode(o, window, echo, peer);
+  // direct: the clients' sockets connect to the echo peer instead of a server (--server is not
+  // used), so the same traffic runs with no relay in between.
+  Options direct = o;
+  direct.server = peer;
+  return run_traffic_mode(direct, window, echo, peer);
 }
 
 }  // namespace

@@ -54,8 +54,10 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--clients", o.clients, "clients, each with its own socket and allocation")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  app.add_option("--mode", mode, "channel | send | floor | alloc | hold")
-      ->check(CLI::IsMember({"channel", "send", "floor", "alloc", "hold"}))
+  app.add_option("--mode", mode,
+                 "channel | send | floor | direct (no relay: plain UDP to the echo peer) | alloc | "
+                 "hold")
+      ->check(CLI::IsMember({"channel", "send", "floor", "direct", "alloc", "hold"}))
       ->capture_default_str();
   app.add_option("--shape", shape, "traffic shape: audio | video | flat")
       ->check(CLI::IsMember({"audio", "video", "flat"}))
@@ -93,11 +95,12 @@ Options parse_options(int argc, char** argv) {
 
   o.server = parse_endpoint(server, "--server", true);
   o.transport = transport == "tcp" ? Transport::kTcp : Transport::kUdp;
-  o.mode = mode == "send"    ? Mode::kSend
-           : mode == "floor" ? Mode::kFloor
-           : mode == "alloc" ? Mode::kAlloc
-           : mode == "hold"  ? Mode::kHold
-                             : Mode::kChannel;
+  o.mode = mode == "send"     ? Mode::kSend
+           : mode == "floor"  ? Mode::kFloor
+           : mode == "direct" ? Mode::kDirect
+           : mode == "alloc"  ? Mode::kAlloc
+           : mode == "hold"   ? Mode::kHold
+                              : Mode::kChannel;
   o.shape = shape == "video" ? Shape::kVideo : shape == "flat" ? Shape::kFlat : Shape::kAudio;
   if (size_opt->count() == 0 && o.shape == Shape::kVideo)
     o.size = 1200;
@@ -118,6 +121,10 @@ Options parse_options(int argc, char** argv) {
     std::cerr << "turnd_load: --mode floor is UDP only (turnd_floor has no TCP listener)\n";
     std::exit(2);
   }
+  if (o.mode == Mode::kDirect && (o.transport == Transport::kTcp || o.peer)) {
+    std::cerr << "turnd_load: --mode direct is UDP to the internal echo peer only\n";
+    std::exit(2);
+  }
   if (o.rate && o.shape != Shape::kAudio)
     std::cerr << "turnd_load: --rate applies to --shape audio only; ignored\n";
   return o;
@@ -135,6 +142,8 @@ const char* to_string(Mode m) {
       return "send";
     case Mode::kFloor:
       return "floor";
+    case Mode::kDirect:
+      return "direct";
     case Mode::kAlloc:
       return "alloc";
     case Mode::kHold:

@@ -11,7 +11,9 @@
 namespace load {
 
 enum class Transport : std::uint8_t { kUdp, kTcp };
-enum class Mode : std::uint8_t { kChannel, kSend, kFloor, kAlloc, kHold };
+/// kDirect: no relay at all, plain UDP payloads from each client straight to the echo peer and
+/// back; the baseline that relay overheads are measured against (bench/compare.py).
+enum class Mode : std::uint8_t { kChannel, kSend, kFloor, kDirect, kAlloc, kHold };
 enum class Shape : std::uint8_t { kAudio, kVideo, kFlat };
 
 struct Options {
@@ -33,6 +35,11 @@ struct Options {
   double duration_s = 10;
   double warmup_s = 1;
 };
+
+/// Whether the mode talks TURN to a server (floor and direct send data from the start).
+inline bool signalling(Mode m) {
+  return m != Mode::kFloor && m != Mode::kDirect;
+}
 
 /// Parses argv; on --help or a bad option prints the message and exits (CLI11's convention).
 Options parse_options(int argc, char** argv);

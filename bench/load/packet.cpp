@@ -9,6 +9,10 @@ namespace load {
 PacketTemplate make_template(Mode mode, bool stream, std::uint16_t channel,
                              const stun::SocketAddress& peer, std::size_t payload_size) {
   PacketTemplate t;
+  if (mode == Mode::kDirect) {
+    t.bytes.assign(payload_size, 0);  // what a relay delivers to the peer: the payload alone
+    return t;
+  }
   if (mode != Mode::kSend) {
     t.bytes.assign(stun::channel_data_size(payload_size, stream), 0);
     stun::write_channel_data_header(t.bytes.data(), channel,

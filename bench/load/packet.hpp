@@ -17,7 +17,8 @@ struct PacketTemplate {
 };
 
 /// channel/floor/hold: ChannelData on `channel` (padded to 4 bytes over a stream, RFC 8656
-/// §12.5). send: a Send indication with XOR-PEER-ADDRESS `peer` and DATA.
+/// §12.5). send: a Send indication with XOR-PEER-ADDRESS `peer` and DATA. direct: the payload
+/// alone.
 PacketTemplate make_template(Mode mode, bool stream, std::uint16_t channel,
                              const stun::SocketAddress& peer, std::size_t payload_size);
 

@@ -57,6 +57,10 @@ void Receiver::on_payload(std::uint32_t k, stun::Bytes payload, std::uint64_t no
 void Receiver::on_message(std::uint32_t k, stun::Bytes bytes, std::uint64_t now) {
   if (bytes.empty())
     return;
+  if (s_.options.mode == Mode::kDirect) {
+    on_payload(k, bytes, now);  // the echo peer answered the client itself: no framing
+    return;
+  }
   if (bytes[0] >= 0x40 && bytes[0] <= 0x7F) {
     auto cd = stun::ChannelDataView::parse(bytes, stun::kMaxChannelRfc5766);
     if (cd)

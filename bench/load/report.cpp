@@ -25,7 +25,7 @@ void print_json(const Report& r) {
       "\"loss_pct\":%s,\"relayed_packets\":%lld,\"relayed_pps\":%s,\"offered_pps\":%s,"
       "\"rtt_p50_us\":%s,\"rtt_p99_us\":%s,\"setup_failures\":%lld,\"alloc_cycles\":%lld,"
       "\"alloc_failures\":%lld,\"alloc_cycles_per_s\":%s,\"alloc_p50_us\":%s,"
-      "\"alloc_p99_us\":%s}\n",
+      "\"alloc_p99_us\":%s,\"cpu_ns\":%lld}\n",
       r.mode.c_str(), r.transport.c_str(), r.shape.c_str(), static_cast<long long>(r.clients),
       num(r.duration_s).c_str(), static_cast<long long>(r.sent),
       static_cast<long long>(r.peer_received), static_cast<long long>(r.received),
@@ -34,7 +34,7 @@ void print_json(const Report& r) {
       num(r.offered_pps).c_str(), num(r.rtt_p50_us).c_str(), num(r.rtt_p99_us).c_str(),
       static_cast<long long>(r.setup_failures), static_cast<long long>(r.alloc_cycles),
       static_cast<long long>(r.alloc_failures), num(r.alloc_cycles_per_s).c_str(),
-      num(r.alloc_p50_us).c_str(), num(r.alloc_p99_us).c_str());
+      num(r.alloc_p50_us).c_str(), num(r.alloc_p99_us).c_str(), static_cast<long long>(r.cpu_ns));
   std::fflush(stdout);
 }
 

@@ -29,6 +29,8 @@ struct Report {
   double alloc_cycles_per_s = -1;
   double alloc_p50_us = -1;
   double alloc_p99_us = -1;
+  /// The generator's own CPU in the measured window, every thread (the echo peer's too).
+  std::int64_t cpu_ns = -1;
 };
 
 /// One line, no spaces needed by the reader, flushed.

@@ -34,7 +34,7 @@ std::vector<PacketTemplate> templates_for(const Options& o, const std::vector<Cl
 Traffic::Traffic(const Options& options, std::vector<Client>& clients, const Window& window,
                  const stun::SocketAddress& peer)
     : shared_(options, clients, window, ready_clients(clients),
-              templates_for(options, clients, peer), options.mode != Mode::kFloor, now_ns()),
+              templates_for(options, clients, peer), signalling(options.mode), now_ns()),
       receiver_stats_(std::make_unique<ReceiverStats>()) {
   if (options.shape == Shape::kFlat && options.mode != Mode::kHold)
     shared_.flat.emplace(clients.size(), options.window);
