@@ -131,7 +131,9 @@ void AllocationTable::remove(Allocation& a, const char* why) {
 
 std::size_t AllocationTable::revoke_denied(const PeerPolicy& policy, std::uint64_t now_ms) {
   std::size_t revoked = 0;
-  for (auto& [key, a] : by_key_) {
+  for (auto& entry : by_key_) {
+    // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+    Allocation* const a = entry.second.get();
     bool changed = false;
     for (auto it = a->channels.begin(); it != a->channels.end();) {
       ChannelBinding& ch = it->second;

@@ -110,7 +110,10 @@ std::unique_ptr<KernelOffload> KernelOffload::open(const std::vector<int>& ifind
   libbpf_set_print(quiet);
   auto impl = std::make_unique<Impl>();
   const stun::Bytes image = channel_relay_object();
-  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "turnd_channel_relay");
+  // Not LIBBPF_OPTS: a GNU statement expression, which clang's -Wpedantic refuses.
+  bpf_object_open_opts open_opts{};
+  open_opts.sz = sizeof open_opts;
+  open_opts.object_name = "turnd_channel_relay";
   impl->object = bpf_object__open_mem(image.data(), image.size(), &open_opts);
   if (impl->object == nullptr) {
     error = "cannot open the BPF object: " + errno_text(errno);

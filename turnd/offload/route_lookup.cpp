@@ -8,6 +8,9 @@
 
 #include <cstring>
 
+// rtnetlink's NLMSG_OK/RTA_OK compare the header's unsigned length with an int (clang warns).
+#pragma GCC diagnostic ignored "-Wsign-compare"
+
 namespace turn {
 namespace {
 
