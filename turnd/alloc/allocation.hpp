@@ -127,6 +127,10 @@ class Allocation {
   int relay_fd_for(const stun::SocketAddress& peer) const {
     return dual() && peer.family == second_relay.family ? secondary->fd : primary_fd;
   }
+  /// The relay address that sends to `peer` (the same choice as relay_fd_for).
+  const stun::SocketAddress& relay_for(const stun::SocketAddress& peer) const {
+    return dual() && peer.family == second_relay.family ? second_relay : relay;
+  }
   /// The earliest time something of this allocation ends: itself, a permission or a channel.
   std::uint64_t next_deadline() const;
 

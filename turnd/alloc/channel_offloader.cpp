@@ -13,8 +13,7 @@ std::uint64_t ChannelOffloader::offload_until(const Allocation& a, const Channel
     return 0;
   // The program rewrites addresses in place: client, listener, relay and peer of one family.
   const std::uint8_t family = a.key.client.family;
-  const stun::SocketAddress& relay =
-      a.dual() && ch.peer.family == a.second_relay.family ? a.second_relay : a.relay;
+  const stun::SocketAddress& relay = a.relay_for(ch.peer);
   // An IPv4-mapped peer of an IPv6 relay leaves as IPv4: user space's.
   if (a.listener.family != family || relay.family != family || ch.peer.family != family ||
       ch.peer.unmapped().family != family || IpKey::of(a.listener).is_wildcard() ||
@@ -49,7 +48,7 @@ void ChannelOffloader::sync(Allocation& a, std::uint64_t now_ms) {
     OffloadFlow flow;
     flow.client = a.key.client;
     flow.listener = a.listener;
-    flow.relay = a.dual() && ch.peer.family == a.second_relay.family ? a.second_relay : a.relay;
+    flow.relay = a.relay_for(ch.peer);
     flow.peer = ch.peer;
     flow.channel = number;
     flow.expires_ms = until;
