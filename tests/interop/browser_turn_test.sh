@@ -14,9 +14,16 @@
 # Chromium is kept off the network: hostnames resolve to nothing, HTTP(S) to non-loopback hosts
 # goes to a dead proxy on 127.0.0.1, background services are off, and WebRTC's mDNS candidate
 # names (multicast) are disabled. All test traffic is on 127.0.0.1.
-# Usage: browser_turn_test.sh /path/to/turnd      (needs: chromium, certutil, openssl, python3)
+# With a second argument `on`, turnd runs with its kernel fast path forced on
+# (kernel-offload=on, root only): every scenario must pass the same, and the UDP call, whose
+# two relays are allocations of this one turnd, must have been relayed by the kernel: after the
+# run turnd's exit counters must show the kernel relayed at least every message the page sent
+# and that the bound channels were offloaded (both sides: one pass from client to client).
+# Usage: browser_turn_test.sh /path/to/turnd [on]   (needs: chromium, certutil, openssl, python3)
 set -euo pipefail
-TURND=${1:?usage: $0 /path/to/turnd}
+TURND=${1:?usage: $0 /path/to/turnd [on]}
+OFFLOAD=${2:-off}
+if [ "$OFFLOAD" = on ] && [ "$(id -u)" != 0 ]; then echo "SKIP: the kernel fast path needs root"; exit 0; fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 PAGE_DIR=$HERE/browser
 MESSAGES=200
@@ -75,7 +82,7 @@ certutil -A -d "sql:$HOME/.pki/nssdb" -n turnd-browser-test -t "C,," -i "$WORK/c
 
 "$TURND" -n --listening-ip 127.0.0.1 --listening-port "$PORT" --tls-listening-port "$TLS_PORT" \
   --cert "$WORK/bundle.pem" --realm example.org --user alice:secret \
-  --min-port 40000 --max-port 44999 -v >"$WORK/turnd.log" 2>&1 &
+  --min-port 40000 --max-port 44999 --kernel-offload "$OFFLOAD" -v >"$WORK/turnd.log" 2>&1 &
 TURND_PID=$!
 PIDS+=("$TURND_PID")
 python3 "$PAGE_DIR/serve.py" "$HTTP_PORT" "$WORK/result.json" >"$WORK/serve.log" 2>&1 &
@@ -218,6 +225,20 @@ wait "$TURND_PID" || status=$?
 if [ "$status" != 0 ]; then
   echo "FAIL: turnd exited with $status after SIGTERM"; tail -20 "$WORK/turnd.log"
   failures=$((failures + 1))
+fi
+if [ "$OFFLOAD" = on ]; then
+  counter() { grep -o " $1=[0-9]*" "$WORK/turnd.log" | tail -1 | cut -d= -f2 || true; }
+  offloaded=$(counter offloaded_packets)
+  flows=$(counter offload_flows_installed)
+  if [ "${flows:-0}" -ge 2 ] && [ "${offloaded:-0}" -ge "$MESSAGES" ]; then
+    echo "PASS: the kernel relayed $offloaded packets of $flows offloaded channels"
+    passed=$((passed + 1))
+  else
+    echo "FAIL: the kernel relayed ${offloaded:-0} packets of ${flows:-0} offloaded channels" \
+      "(expected at least $MESSAGES of 2)"
+    grep "counters at exit" "$WORK/turnd.log" || true
+    failures=$((failures + 1))
+  fi
 fi
 echo "$passed passed, $failures failed"
 [ "$failures" = 0 ] || exit 1

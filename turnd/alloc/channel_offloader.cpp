@@ -6,10 +6,10 @@ namespace turn {
 
 std::uint64_t ChannelOffloader::offload_until(const Allocation& a, const ChannelBinding& ch,
                                               std::uint64_t now_ms) {
-  // TCP, TLS and DTLS clients, RFC 6062 relays and max-bps stay in user space, and so does a
-  // channel to one of our own relays: whether that port is still a live relay is re-checked
-  // per packet there.
-  if (a.key.connection != 0 || a.tcp || ch.own_relay || a.client_to_peer_limit.rate() != 0)
+  // TCP, TLS and DTLS clients, RFC 6062 relays and max-bps stay in user space. A channel to
+  // one of our own relays is offloaded marked as such: the kernel relays it only while that
+  // relay's own flow back is offloaded (so its allocation lives), else user space re-checks.
+  if (a.key.connection != 0 || a.tcp || a.client_to_peer_limit.rate() != 0)
     return 0;
   // The program rewrites addresses in place: client, listener, relay and peer of one family.
   const std::uint8_t family = a.key.client.family;
@@ -51,6 +51,7 @@ void ChannelOffloader::sync(Allocation& a, std::uint64_t now_ms) {
     flow.relay = a.relay_for(ch.peer);
     flow.peer = ch.peer;
     flow.channel = number;
+    flow.own_relay = ch.own_relay;
     flow.expires_ms = until;
     ch.offload = kernel_->install(flow);
     if (ch.offload == 0) {

@@ -17,6 +17,9 @@ struct OffloadFlow {
   stun::SocketAddress relay;     ///< the relay address and port the peer sends to
   stun::SocketAddress peer;
   std::uint16_t channel = 0;
+  /// The peer is one of this server's relays: the kernel relays only straight on to that
+  /// relay's client, through its own offloaded channel back (flow_maps.h TURND_FLOW_OWN_RELAY).
+  bool own_relay = false;
   /// The loop clock (CLOCK_MONOTONIC ms) at which the channel, its permission or the allocation
   /// ends, whichever is first: the kernel stops by itself then, even if never told.
   std::uint64_t expires_ms = 0;

@@ -21,10 +21,11 @@ struct ServerTotals {
   /// The kernel fast path: channels it relays now, and the packets of those it sent up to user
   /// space instead, by reason (offload/bpf/flow_maps.h; names from fallback_names).
   std::uint64_t offloaded_flows = 0;
-  static constexpr std::size_t kOffloadFallbackReasons = 8;
+  static constexpr std::size_t kOffloadFallbackReasons = 9;
   std::array<std::uint64_t, kOffloadFallbackReasons> offload_fallbacks{};
   static constexpr std::array<const char*, kOffloadFallbackReasons> kOffloadFallbackNames = {
-      "fragment", "ip_options", "gso", "length", "too_big", "route", "rewrite", "expired"};
+      "fragment", "ip_options", "gso",     "length",   "too_big",
+      "route",    "rewrite",    "expired", "own_relay"};
   /// Active allocations by client transport (Prometheus turn_total_allocations{type}).
   /// Indexed by ClientTransport.
   std::array<std::uint64_t, kClientTransports> active_allocations_by_transport{};

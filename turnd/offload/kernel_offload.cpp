@@ -201,6 +201,7 @@ std::uint32_t KernelOffload::install(const OffloadFlow& flow) {
   s.c2p.peer_port = htons(flow.peer.port);
   s.c2p.slot = slot;
   s.c2p.egress = to_peer->local ? 0 : static_cast<__u32>(to_peer->ifindex);
+  s.c2p.flags = flow.own_relay ? TURND_FLOW_OWN_RELAY : 0;
   s.c2p.expires_ns = to_ns(flow.expires_ms);
 
   copy_ip(s.p2c_key.peer_ip, flow.peer);

@@ -23,7 +23,7 @@ class KernelOffload final : public FlowOffload {
  public:
   /// Why packets of offloaded flows went up to user space (flow_maps.h's turnd_fallback; the
   /// metrics name them, metrics_source.hpp).
-  static constexpr std::size_t kFallbackReasons = 8;
+  static constexpr std::size_t kFallbackReasons = 9;
 
   /// Loads the program and attaches it at TC ingress of each device in `ifindexes`; null with
   /// the reason in `error` when the build, the kernel or the privileges do not allow it.

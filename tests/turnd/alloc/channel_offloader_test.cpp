@@ -86,6 +86,7 @@ TEST_CASE("channel offloader: a bound, permitted channel is one flow until the p
   t.bind(*a, 0x4001, kPeer, 0);
   REQUIRE(t.kernel.flows.size() == 1);
   const turn::OffloadFlow& f = t.kernel.flows.begin()->second;
+  CHECK_FALSE(f.own_relay);
   CHECK(f.client == kClient);
   CHECK(f.listener == kListener);
   CHECK(f.relay == a->relay);
@@ -119,10 +120,6 @@ TEST_CASE("channel offloader: what stays in user space") {
     turn::Allocation* a = t.create(0, /*max_bps=*/64'000);
     t.bind(*a, 0x4001, kPeer, 0);
   }
-  SUBCASE("a channel to one of this server's own relays") {
-    turn::Allocation* a = t.create();
-    t.bind(*a, 0x4001, kPeer, 0, /*own_relay=*/true);
-  }
   SUBCASE("a peer of the other family") {
     turn::Allocation* a = t.create();
     t.bind(*a, 0x4001,
@@ -135,6 +132,15 @@ TEST_CASE("channel offloader: what stays in user space") {
   }
   CHECK(t.kernel.flows.empty());
   CHECK(t.stats.offload_flows_installed == 0);
+}
+
+TEST_CASE("channel offloader: a channel to one of this server's own relays is marked so") {
+  // The kernel must relay it only on to that relay's own offloaded flow, never to the port.
+  Offloaded t;
+  turn::Allocation* a = t.create();
+  t.bind(*a, 0x4001, kPeer, 0, /*own_relay=*/true);
+  REQUIRE(t.kernel.flows.size() == 1);
+  CHECK(t.kernel.flows.begin()->second.own_relay);
 }
 
 TEST_CASE("channel offloader: the kernel's counts reach the allocation once, its end included") {

@@ -244,3 +244,89 @@ TEST_CASE("kernel offload: a GSO burst from the peer goes up to user space and i
   }
   CHECK(server.totals().offload_fallbacks[2] >= 1);  // gso
 }
+
+TEST_CASE(
+    "kernel offload: two clients of this server relay to each other in one pass, and only while "
+    "both sides are offloaded") {
+  if (!offload_possible())
+    return;
+  turn::Config c = offload_config();
+  c.allow_loopback_peers = false;  // the default: this host's ports are peers only as live relays
+  TestServer server(std::move(c));
+  TurnClient a(server.address(), "alice", "alice-pass");
+  TurnClient b(server.address(), "alice", "alice-pass");
+  REQUIRE(a.allocate().is_success());
+  REQUIRE(b.allocate().is_success());
+  constexpr std::uint16_t kToB = 0x4001;
+  constexpr std::uint16_t kToA = 0x4ABC;
+
+  // Only A's side is bound: the kernel must not hand A's data to B's relay port itself, so it
+  // goes up and user space relays it (to B as a Data indication: B has a permission only).
+  REQUIRE(a.channel_bind(kToB, b.relay()).is_success());
+  REQUIRE(b.create_permission({a.relay()}).is_success());
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.offloaded_flows == 1; }));
+  a.send_channel_data(kToB, payload_of(50, 1));
+  auto first = b.receive_relayed();
+  REQUIRE(first);
+  CHECK_FALSE(first->channel);
+  CHECK(first->peer == a.relay());
+  CHECK(first->data == payload_of(50, 1));
+  CHECK(server.totals().offload_fallbacks[8] >= 1);  // own_relay
+
+  // Both sides bound: ChannelData in, ChannelData out with the other side's channel, in one
+  // pass, and none of it through turnd's sockets.
+  REQUIRE(b.channel_bind(kToA, a.relay()).is_success());
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.offloaded_flows == 2; }));
+  const turn::ServerTotals before = server.totals();
+  std::size_t bytes = 0;
+  for (std::size_t size : {0u, 1u, 3u, 200u, 1200u, 1536u}) {
+    CAPTURE(size);
+    const auto there = payload_of(size, static_cast<std::uint8_t>(size));
+    a.send_channel_data(kToB, there);
+    auto at_b = b.receive_relayed();
+    REQUIRE(at_b);
+    CHECK(at_b->channel);
+    CHECK(at_b->number == kToA);
+    CHECK(at_b->data == there);
+    const auto back = payload_of(size, static_cast<std::uint8_t>(size + 3));
+    b.send_channel_data(kToA, back);
+    auto at_a = a.receive_relayed();
+    REQUIRE(at_a);
+    CHECK(at_a->number == kToB);
+    CHECK(at_a->data == back);
+    bytes += 2 * size;
+  }
+  // Padded ChannelData (RFC 8656 §12.5) arrives without its padding.
+  a.send_raw(std::vector<std::uint8_t>{0x40, 0x01, 0x00, 0x01, 0xAB, 0x00, 0x00, 0x00});
+  auto padded = b.receive_relayed();
+  REQUIRE(padded);
+  CHECK(padded->number == kToA);
+  CHECK(padded->data == std::vector<std::uint8_t>{0xAB});
+  CHECK(server.totals().recvmmsg_packets == before.recvmmsg_packets);
+  // Each packet is one client->peer of its sender's allocation and one peer->client of the
+  // other's, as user space counts them.
+  CHECK(server.wait_for([&](const turn::ServerTotals& t) {
+    return t.offloaded_packets - before.offloaded_packets == 26 &&
+           t.client_to_peer_packets - before.client_to_peer_packets == 13 &&
+           t.peer_to_client_packets - before.peer_to_client_packets == 13 &&
+           t.client_to_peer_bytes - before.client_to_peer_bytes == bytes + 1 &&
+           t.peer_to_client_bytes - before.peer_to_client_bytes == bytes + 1;
+  }));
+
+  // B's allocation ends: its flow goes, and A's data reaches neither B's old relay port, even
+  // when a local service has taken it, nor anything else.
+  const stun::SocketAddress b_relay = b.relay();
+  REQUIRE(b.refresh(0).is_success());
+  REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.offloaded_flows == 1; }));
+  std::unique_ptr<UdpSocket> squatter;
+  try {
+    squatter = std::make_unique<UdpSocket>(b_relay);
+  } catch (const std::exception&) {
+    // The port is held elsewhere meanwhile: the denial is still checked below.
+  }
+  const std::uint64_t denied = server.totals().peer_denied;
+  a.send_channel_data(kToB, payload_of(40, 9));
+  if (squatter)
+    CHECK_FALSE(squatter->receive(std::chrono::milliseconds(300)));
+  CHECK(server.wait_for([&](const turn::ServerTotals& t) { return t.peer_denied == denied + 1; }));
+}

@@ -1,5 +1,8 @@
 #include "support/test_server.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "util/log.hpp"
 
 namespace turntest {
@@ -14,9 +17,13 @@ turn::Config test_config() {
   c.min_port = 61000;
   c.max_port = 62999;
   c.allow_loopback_peers = true;
-  // The user-space relay path, whose counters the tests read at once; the fast path's own
-  // tests (tests/turnd/offload/) turn it on.
-  c.kernel_offload = turn::Config::KernelOffload::kOff;
+  // The user-space relay path by default. TURND_TEST_KERNEL_OFFLOAD=on runs every suite with
+  // the kernel fast path forced on (scripts/test.sh does in its Release step, as root): the
+  // clients must see the same behaviour, and the counters the same totals once read.
+  const char* offload = std::getenv("TURND_TEST_KERNEL_OFFLOAD");
+  c.kernel_offload = offload != nullptr && std::string_view(offload) == "on"
+                         ? turn::Config::KernelOffload::kOn
+                         : turn::Config::KernelOffload::kOff;
   // Every test client comes from 127.0.0.1, as a whole office behind one NAT would: its 401s
   // and requests must not run into the per-source budgets (tests/turnd/guard/ tests them).
   c.unauthorized_ratelimit_rps = 100000;

@@ -6,7 +6,10 @@
  *   client -> listener, ChannelData on a flow's channel: the 4-byte header (and padding) is
  *     removed, the datagram leaves from the relay address to the peer (RFC 8656 §12.4);
  *   peer -> relay port of a flow: the 4-byte header is added, the datagram leaves from the
- *     listener to the client (§12.5: over UDP, no padding).
+ *     listener to the client (§12.5: over UDP, no padding);
+ *   client -> listener on a channel whose peer is another relay of this turnd, itself
+ *     offloaded with a channel back: the two relays' hops in one pass, ChannelData in and
+ *     ChannelData out with the other flow's channel, from its listener to its client.
  *
  * Headers stay where they are and the payload moves by 4 bytes (locally sent packets carry
  * CHECKSUM_PARTIAL, whose checksum start bpf_skb_adjust_room does not move). Anything it
@@ -318,6 +321,40 @@ static __always_inline int rewrite(struct __sk_buff* skb, const struct packet* p
   return 0;
 }
 
+/* The L4 checksum change of the ChannelData header `hdr` and `pad` bytes of padding after the
+ * data leaving the datagram, and `added` (4 bytes, or none) taking the header's place. Each
+ * padding byte counts in the half of its 16-bit word its offset puts it in (data starts at an
+ * even offset, so padding after odd data starts in a low half). */
+static __always_inline int removed_sum(struct __sk_buff* skb, const struct packet* p,
+                                       const __u8* hdr, __u32 data_len, __u32 pad,
+                                       const __u8* added, __s64* sum) {
+  __u8 tail[8] = {};
+  if (pad != 0) {
+    __u8 bytes[3] = {};
+    const __u32 at_pad = p->l4 + 12 + data_len;
+    const long loaded = pad == 1   ? bpf_skb_load_bytes(skb, at_pad, bytes, 1)
+                        : pad == 2 ? bpf_skb_load_bytes(skb, at_pad, bytes, 2)
+                                   : bpf_skb_load_bytes(skb, at_pad, bytes, 3);
+    if (loaded < 0)
+      return -1;
+    /* Bytes not loaded stay 0. Branches, not tail[data_len & 1]: clang turns that index into
+     * an OR on the stack pointer, which the verifier refuses. */
+    if (data_len & 1) {
+      tail[1] = bytes[0];
+      tail[2] = bytes[1];
+      tail[3] = bytes[2];
+    } else {
+      tail[0] = bytes[0];
+      tail[1] = bytes[1];
+      tail[2] = bytes[2];
+    }
+  }
+  __u8 gone[8] = {hdr[0], hdr[1], hdr[2], hdr[3], tail[0], tail[1], tail[2], tail[3]};
+  *sum = added ? bpf_csum_diff((__be32*)gone, sizeof gone, (__be32*)added, 4, 0)
+               : bpf_csum_diff((__be32*)gone, sizeof gone, 0, 0, 0);
+  return *sum < 0 ? -1 : 0;
+}
+
 /* Client -> peer: strip the ChannelData header (and any padding) and send the data on. */
 static __always_inline long client_to_peer(struct __sk_buff* skb, const struct packet* p,
                                            const struct turnd_c2p_value* flow, const __u8* hdr) {
@@ -335,34 +372,8 @@ static __always_inline long client_to_peer(struct __sk_buff* skb, const struct p
   if (where < 0)
     return PASS;
 
-  /* What leaves the L4 sum: the header words and the padding, each byte in the half of its
-   * 16-bit word its offset puts it in (data starts at an even offset, so padding after odd
-   * data starts in a low half). */
-  __u8 tail[8] = {};
-  const __u32 pad = removed - 4;
-  if (pad != 0) {
-    __u8 bytes[3] = {};
-    const __u32 at_pad = p->l4 + 12 + data_len;
-    const long loaded = pad == 1   ? bpf_skb_load_bytes(skb, at_pad, bytes, 1)
-                        : pad == 2 ? bpf_skb_load_bytes(skb, at_pad, bytes, 2)
-                                   : bpf_skb_load_bytes(skb, at_pad, bytes, 3);
-    if (loaded < 0)
-      return PASS;
-    /* Bytes not loaded stay 0. Branches, not tail[data_len & 1]: clang turns that index into
-     * an OR on the stack pointer, which the verifier refuses. */
-    if (data_len & 1) {
-      tail[1] = bytes[0];
-      tail[2] = bytes[1];
-      tail[3] = bytes[2];
-    } else {
-      tail[0] = bytes[0];
-      tail[1] = bytes[1];
-      tail[2] = bytes[2];
-    }
-  }
-  __u8 gone[8] = {hdr[0], hdr[1], hdr[2], hdr[3], tail[0], tail[1], tail[2], tail[3]};
-  const __s64 extra = bpf_csum_diff((__be32*)gone, sizeof gone, 0, 0, 0);
-  if (extra < 0)
+  __s64 extra = 0;
+  if (removed_sum(skb, p, hdr, data_len, removed - 4, 0, &extra) < 0)
     return PASS;
 
   if (move_down(skb, p->l4 + 12, p->l4 + 8, data_len) < 0 ||
@@ -415,6 +426,63 @@ static __always_inline long peer_to_client(struct __sk_buff* skb, const struct p
   return deliver(where);
 }
 
+/* Client -> one of our own relays -> that relay's client: only when the other relay's flow
+ * to this relay is offloaded too (its permission live); the datagram stays ChannelData, with
+ * the other flow's channel and without padding, and goes from its listener to its client. */
+static __always_inline long relay_to_relay(struct __sk_buff* skb, const struct packet* p,
+                                           const struct turnd_c2p_value* flow, const __u8* hdr) {
+  struct turnd_p2c_key key = {};
+  __builtin_memcpy(key.peer_ip, flow->relay_ip, 16);
+  __builtin_memcpy(key.relay_ip, flow->peer_ip, 16);
+  key.peer_port = flow->relay_port;
+  key.relay_port = flow->peer_port;
+  key.family = p->family;
+  const struct turnd_p2c_value* to = bpf_map_lookup_elem(&turnd_p2c, &key);
+  if (!to) {
+    count_fallback(TURND_FB_OWN_RELAY);
+    return PASS;
+  }
+  if (!live(to->expires_ns))
+    return PASS;
+  const __u32 data_len = ((__u32)hdr[2] << 8) | hdr[3];
+  const __u32 padded = (data_len + 3) & ~3u;
+  if (p->payload != data_len + 4 && p->payload != padded + 4) {
+    count_fallback(TURND_FB_LENGTH);
+    return PASS;
+  }
+  if (unfit(skb, p, data_len))
+    return PASS;
+  const __u32 pad = p->payload - data_len - 4;
+  const long where = route(skb, to->egress, -(__s32)pad);
+  if (where < 0)
+    return PASS;
+  __u8 out[4];
+  __builtin_memcpy(out, &to->channel, 2);
+  out[2] = hdr[2];
+  out[3] = hdr[3];
+  __s64 extra = 0;
+  if (removed_sum(skb, p, hdr, data_len, pad, out, &extra) < 0)
+    return PASS;
+  if (bpf_skb_store_bytes(skb, p->l4 + 8, out, sizeof out, 0) < 0 ||
+      (pad != 0 && bpf_skb_change_tail(skb, p->l3 + p->ip_len - pad, 0) < 0) ||
+      rewrite(skb, p, to->listener_ip, to->client_ip, to->listener_port, to->client_port,
+              data_len + 4, extra) < 0) {
+    count_fallback(TURND_FB_REWRITE);
+    return TC_ACT_SHOT;
+  }
+  struct turnd_flow_stats* s = bpf_map_lookup_elem(&turnd_stats, &flow->slot);
+  if (s) {
+    __sync_fetch_and_add(&s->c2p_packets, 1);
+    __sync_fetch_and_add(&s->c2p_bytes, data_len);
+  }
+  s = bpf_map_lookup_elem(&turnd_stats, &to->slot);
+  if (s) {
+    __sync_fetch_and_add(&s->p2c_packets, 1);
+    __sync_fetch_and_add(&s->p2c_bytes, data_len);
+  }
+  return deliver(where);
+}
+
 SEC("tc")
 int turnd_channel_relay(struct __sk_buff* skb) {
   struct packet p = {};
@@ -432,7 +500,8 @@ int turnd_channel_relay(struct __sk_buff* skb) {
     key.family = p.family;
     const struct turnd_c2p_value* flow = bpf_map_lookup_elem(&turnd_c2p, &key);
     if (flow && live(flow->expires_ns))
-      return client_to_peer(skb, &p, flow, hdr);
+      return flow->flags & TURND_FLOW_OWN_RELAY ? relay_to_relay(skb, &p, flow, hdr)
+                                                 : client_to_peer(skb, &p, flow, hdr);
   }
   struct turnd_p2c_key key = {};
   __builtin_memcpy(key.peer_ip, p.src, 16);

@@ -34,8 +34,15 @@ struct turnd_c2p_value {
   __be16 peer_port;
   __u32 slot;        /* index into turnd_flow_stats */
   __u32 egress;      /* the device towards the peer, or 0: this host (only from lo) */
+  __u32 flags;       /* TURND_FLOW_* */
   __u64 expires_ns;  /* CLOCK_MONOTONIC: the earliest end of channel, permission, allocation */
 };
+
+/* The peer is another relay of this turnd (two clients of one server calling each other). Its
+ * data is never handed to that port, which may belong to anyone once its allocation ends: it is
+ * relayed in one pass to the client of that relay's own flow to this relay, or goes up to user
+ * space, which re-checks the relay per packet. */
+#define TURND_FLOW_OWN_RELAY 1u
 
 /* Peer -> client: what a datagram to a relay port is looked up by. */
 struct turnd_p2c_key {
@@ -78,6 +85,7 @@ enum turnd_fallback {
   TURND_FB_ROUTE,         /* no route, or a local peer not on lo */
   TURND_FB_REWRITE,       /* a helper refused half-way: the packet is dropped */
   TURND_FB_EXPIRED,       /* past expires_ns: turnd did not remove the flow in time */
+  TURND_FB_OWN_RELAY,     /* to one of turnd's relays whose own side is not offloaded */
   TURND_FB_COUNT
 };
 
