@@ -80,9 +80,10 @@ struct Config {
   /// (RFC 8656 §7.2 says IPv4; `keep` follows the client's own family, coturn's -A keep).
   enum class AddressFamilyDefault : std::uint8_t { kIpv4, kIpv6, kKeep };
   AddressFamilyDefault allocation_default_address_family = AddressFamilyDefault::kIpv4;
-  /// Most microseconds a loaded worker pauses after a small batch so the next one is bigger
-  /// (worker/batch_pacer.hpp); 0 turns it off. turnd's own option.
-  unsigned relay_coalesce_us = 200;
+  /// The loop pacer's latency budget: the most microseconds a loaded worker's pause after a
+  /// small batch may hold a packet, overshoot included (worker/batch_pacer.hpp); 0 turns it
+  /// off. turnd's own option.
+  unsigned relay_coalesce_us = 40;
   /// UDP GSO for runs of equal-sized datagrams to one destination (coturn 4.12's udp-gso). Off
   /// by default: on loopback and veth the receiver segments in software and it costs more.
   bool udp_gso = false;

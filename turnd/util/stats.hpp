@@ -36,6 +36,7 @@ namespace turn {
   X(relay_send_errors, "relayed datagrams the kernel refused (EAGAIN included)")                   \
   X(recvmmsg_calls, "recvmmsg calls")                                                              \
   X(recvmmsg_packets, "datagrams returned by recvmmsg")                                            \
+  X(loop_pauses, "pauses of the loop pacer to batch datagrams (relay-coalesce-us)")                \
   X(client_to_peer_packets, "packets relayed client -> peer")                                      \
   X(client_to_peer_bytes, "payload bytes relayed client -> peer")                                  \
   X(peer_to_client_packets, "packets relayed peer -> client")                                      \
