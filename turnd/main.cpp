@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       return next;
     });
     turn::write_pidfile(pidfile);
-    turn::drop_privileges(user, group);
+    turn::drop_privileges(user, group, server.kernel_offload_attached());
     const int status = server.run();
     turn::remove_pidfile(pidfile);
     return status;

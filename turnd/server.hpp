@@ -60,6 +60,8 @@ class Server final : public MetricsSource {
   bool reload_tls();
   /// Thread-safe (relaxed loads): what the metrics scrape and the logs read.
   ServerTotals totals() const override;
+  /// Whether the kernel fast path is attached (its filters need CAP_NET_ADMIN to come off).
+  bool kernel_offload_attached() const { return offload_ != nullptr; }
   /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
   std::map<std::string, SessionTraffic> session_traffic() const override;
   /// Thread-safe: whether `source` is banned now (the built-in brute-force ban).

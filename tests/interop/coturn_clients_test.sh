@@ -5,7 +5,9 @@
 #    turnutils_peer in ChannelData mode, Send-indication mode (-s), and client-to-client mode
 #    (-y, peers are other clients' relay addresses), and must lose nothing.
 # With `on` as second argument the kernel fast path is forced on (needs root and a build with
-# libbpf; skipped otherwise) and must have relayed the ChannelData run's packets.
+# libbpf; skipped otherwise) and must have relayed the ChannelData and client-to-client runs'
+# packets. turnd then also runs with proc-user=nobody, as a packaged server drops root: it must
+# relay as that user and still take its TC filter off lo at exit.
 # Usage: coturn_clients_test.sh /path/to/turnd [off|on]
 set -euo pipefail
 TURND=${1:?usage: $0 /path/to/turnd [off|on]}
@@ -37,8 +39,13 @@ pick_port() {
 PORT=$(pick_port)
 PEER_PORT=$(pick_port)
 
+PRIVILEGES=()
+if [ "$OFFLOAD" = on ]; then
+  PRIVILEGES=(--proc-user nobody)
+  filters_before=$(tc filter show dev lo ingress | grep -c turnd || true)
+fi
 "$TURND" -n --listening-ip 127.0.0.1 --listening-port "$PORT" --relay-threads 2 \
-  --realm example.org --user alice:secret --allow-loopback-peers \
+  --realm example.org --user alice:secret --allow-loopback-peers "${PRIVILEGES[@]}" \
   --min-port 40000 --max-port 44999 --kernel-offload "$OFFLOAD" >"$WORK/turnd.log" 2>&1 &
 TURND_PID=$!
 PIDS+=("$TURND_PID")
@@ -78,6 +85,7 @@ run_uclient() {
     failures=$((failures + 1))
   fi
 }
+ran_as=$(ps -o user= -p "$TURND_PID" | tr -d ' ')
 run_uclient channeldata
 run_uclient send-indication -s
 run_uclient client-to-client -y
@@ -90,16 +98,26 @@ for _ in $(seq 1 100); do kill -0 "$TURND_PID" 2>/dev/null || break; sleep 0.1; 
 wait "$TURND_PID" || status=$?
 if [ "$status" != 0 ]; then echo "FAIL: turnd exited with $status after SIGTERM"; tail -20 "$WORK/turnd.log"; failures=$((failures + 1)); fi
 grep -c "allocation start" "$WORK/turnd.log" | xargs echo "allocations logged:"
+checks=5
 if [ "$OFFLOAD" = on ]; then
-  # The ChannelData run: 25,000 messages each way (the other runs stay in user space: Send
-  # indications, and channels to this server's own relays).
+  checks=7
+  # The ChannelData and client-to-client runs: 25,000 messages each way each, 100,000 in all
+  # (client to client in one pass per message); the Send-indication runs stay in user space.
   offloaded=$(grep -o "offloaded_packets=[0-9]*" "$WORK/turnd.log" | cut -d= -f2 || true)
-  if [ "${offloaded:-0}" -ge 45000 ]; then
+  if [ "${offloaded:-0}" -ge 90000 ]; then
     echo "PASS: the kernel relayed $offloaded packets"
   else
-    echo "FAIL: the kernel relayed ${offloaded:-0} packets, expected the ChannelData run's 50,000"
+    echo "FAIL: the kernel relayed ${offloaded:-0} packets, expected the ChannelData and" \
+      "client-to-client runs' 100,000"
+    failures=$((failures + 1))
+  fi
+  filters_after=$(tc filter show dev lo ingress | grep -c turnd || true)
+  if [ "$ran_as" = nobody ] && [ "$filters_after" = "$filters_before" ]; then
+    echo "PASS: turnd relayed as $ran_as and took its TC filter off lo at exit"
+  else
+    echo "FAIL: turnd ran as ${ran_as:-?}; TC filters on lo: $filters_before before, $filters_after after"
     failures=$((failures + 1))
   fi
 fi
-echo "$((5 - failures)) passed, $failures failed"
+echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

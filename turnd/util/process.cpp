@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -71,7 +74,7 @@ void remove_pidfile(const std::string& path) {
     ::unlink(path.c_str());
 }
 
-void drop_privileges(const std::string& user, const std::string& group) {
+void drop_privileges(const std::string& user, const std::string& group, bool keep_net_admin) {
   if (!group.empty()) {
     gid_t gid = 0;
     if (all_digits(group)) {
@@ -99,8 +102,22 @@ void drop_privileges(const std::string& user, const std::string& group) {
       if (group.empty() && ::setgid(p->pw_gid) != 0)
         fail("proc-user primary group");
     }
+    // setuid() from root clears every capability unless asked to keep the permitted set;
+    // the set is then cut down to CAP_NET_ADMIN below.
+    keep_net_admin = keep_net_admin && ::geteuid() == 0 && uid != 0;
+    if (keep_net_admin && ::prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0)
+      fail("prctl(PR_SET_KEEPCAPS)");
     if (::setuid(uid) != 0)
       fail("proc-user " + user);
+    if (keep_net_admin) {
+      ::prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+      __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+      data[CAP_NET_ADMIN / 32].effective = data[CAP_NET_ADMIN / 32].permitted =
+          1u << (CAP_NET_ADMIN % 32);
+      if (::syscall(SYS_capset, &header, data) != 0)
+        fail("capset(CAP_NET_ADMIN)");
+    }
   }
 }
 

@@ -20,7 +20,11 @@ void write_pidfile(const std::string& path);
 void remove_pidfile(const std::string& path);
 
 /// Switches to `group` and `user` (names or numbers; "" keeps the current one) after the
-/// privileged ports are bound; throws std::runtime_error naming the one that failed.
-void drop_privileges(const std::string& user, const std::string& group);
+/// privileged ports are bound; throws std::runtime_error naming the one that failed. With
+/// `keep_net_admin`, a root process switching user keeps CAP_NET_ADMIN alone, and nothing
+/// else: the kernel fast path's TC filters can then still be detached at exit (else every
+/// restart would leave one more on each device).
+void drop_privileges(const std::string& user, const std::string& group,
+                     bool keep_net_admin = false);
 
 }  // namespace turn
