@@ -355,17 +355,24 @@ static __always_inline int removed_sum(struct __sk_buff* skb, const struct packe
   return *sum < 0 ? -1 : 0;
 }
 
+/* Whether a client's ChannelData of `data_len` bytes is one the program relays exactly: the UDP
+ * payload is the header and the data, padded or not (§12.5: over UDP the padding may or may not
+ * be there; nothing else may follow), and nothing in unfit() holds. */
+static __always_inline int channel_data_fits(struct __sk_buff* skb, const struct packet* p,
+                                             __u32 data_len) {
+  const __u32 padded = (data_len + 3) & ~3u;
+  if (p->payload != data_len + 4 && p->payload != padded + 4) {
+    count_fallback(TURND_FB_LENGTH);
+    return 0;
+  }
+  return !unfit(skb, p, data_len);
+}
+
 /* Client -> peer: strip the ChannelData header (and any padding) and send the data on. */
 static __always_inline long client_to_peer(struct __sk_buff* skb, const struct packet* p,
                                            const struct turnd_c2p_value* flow, const __u8* hdr) {
   const __u32 data_len = ((__u32)hdr[2] << 8) | hdr[3];
-  const __u32 padded = (data_len + 3) & ~3u;
-  /* §12.5: over UDP the padding may or may not be there; nothing else may follow. */
-  if (p->payload != data_len + 4 && p->payload != padded + 4) {
-    count_fallback(TURND_FB_LENGTH);
-    return PASS;
-  }
-  if (unfit(skb, p, data_len))
+  if (!channel_data_fits(skb, p, data_len))
     return PASS;
   const __u32 removed = p->payload - data_len;
   const long where = route(skb, flow->egress, -(__s32)removed);
@@ -445,12 +452,7 @@ static __always_inline long relay_to_relay(struct __sk_buff* skb, const struct p
   if (!live(to->expires_ns))
     return PASS;
   const __u32 data_len = ((__u32)hdr[2] << 8) | hdr[3];
-  const __u32 padded = (data_len + 3) & ~3u;
-  if (p->payload != data_len + 4 && p->payload != padded + 4) {
-    count_fallback(TURND_FB_LENGTH);
-    return PASS;
-  }
-  if (unfit(skb, p, data_len))
+  if (!channel_data_fits(skb, p, data_len))
     return PASS;
   const __u32 pad = p->payload - data_len - 4;
   const long where = route(skb, to->egress, -(__s32)pad);
