@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the doctest suites and the coturn
 # interop test (normal build, then ASan+UBSan build), the unit suites of a Release build (with
-# the kernel fast path forced on, as root), the fuzz targets on their corpora, a
-# micro-benchmark smoke run and the clang-format check. Exits non-zero on any failure.
+# the kernel fast path forced on, as root), the fuzz targets on their corpora, the container
+# image (built and run with podman), a micro-benchmark smoke run and the clang-format check.
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
@@ -50,7 +51,23 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTURND_SANITIZE=ON -
 cmake --build build-asan -j "$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1)
 
+# The container test (podman builds the Dockerfile and runs the image) overlaps the fuzzers: each
+# fuzzer runs for a fixed time whatever else the machine does, so the pair costs the longer of
+# the two, not their sum. Its output is printed when both are done.
+echo "== container image (podman, alongside the fuzzers; output below)"
+container_status=0
+bash tests/container/container_test.sh >build/container_test.log 2>&1 &
+container_pid=$!
+
 echo "== fuzz targets (${FUZZ_SECONDS:-60} s each on the committed corpus)"
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+fuzz_status=0
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}" || fuzz_status=$?
+wait "$container_pid" || container_status=$?
+echo "== container image: test output"
+cat build/container_test.log
+if [ "$fuzz_status" != 0 ] || [ "$container_status" != 0 ]; then
+  echo "== FAILED: fuzz targets exit $fuzz_status, container test exit $container_status"
+  exit 1
+fi
 
 echo "== all tests passed"

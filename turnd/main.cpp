@@ -1,6 +1,5 @@
 // turnd: command line and configuration file into a Config, then Server::run(). No logic here.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "config/command_line.hpp"
@@ -12,22 +11,6 @@
 #include "util/log.hpp"
 #include "util/process.hpp"
 
-namespace {
-
-std::string find_config_file(const turn::CommandLine& cl) {
-  if (cl.no_config)
-    return {};
-  if (!cl.config_file.empty())
-    return cl.config_file;
-  for (const auto& p : turn::default_config_paths()) {
-    if (std::filesystem::exists(p))
-      return p;
-  }
-  return {};
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   turn::CommandLine cl;
   if (auto status = turn::parse_command_line(argc, argv, std::string("turnd ") + TURND_VERSION, cl))
@@ -35,7 +18,7 @@ int main(int argc, char** argv) {
 
   try {
     std::vector<std::string> warnings;
-    const std::string file = find_config_file(cl);
+    const std::string file = turn::locate_config_file(cl.no_config, cl.config_file);
     turn::Config config = turn::load_config(file, cl.entries, warnings);
     if (!turn::log::configure(turn::log_options(config))) {
       throw turn::ConfigError(config.origin_of("log-file") + ": option 'log-file': cannot open " +

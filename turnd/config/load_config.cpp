@@ -1,5 +1,7 @@
 #include "config/load_config.hpp"
 
+#include <filesystem>
+
 namespace turn {
 namespace {
 
@@ -20,6 +22,18 @@ std::vector<ConfigEntry> embedded_entries(std::vector<std::string>& warnings) {
 }
 
 }  // namespace
+
+std::string locate_config_file(bool no_config, const std::string& explicit_file) {
+  if (no_config)
+    return {};
+  if (!explicit_file.empty())
+    return explicit_file;
+  for (const auto& p : default_config_paths()) {
+    if (std::filesystem::exists(p))
+      return p;
+  }
+  return {};
+}
 
 Config load_config(const std::string& file, const std::vector<ConfigEntry>& cli,
                    std::vector<std::string>& warnings) {
