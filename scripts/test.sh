@@ -2,12 +2,18 @@
 # Installs what is missing, builds, and runs every test: the doctest suites and the coturn
 # interop test (normal build, then ASan+UBSan build), the unit suites of a Release build (with
 # the kernel fast path forced on, as root), the fuzz targets on their corpora, the container
-# image (built and run with podman), a micro-benchmark smoke run and the clang-format check.
+# image (built and run with podman) and the .deb (installed in a clean Debian 12 container), a
+# micro-benchmark smoke run and the clang-format check.
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
 JOBS=${JOBS:-$(nproc)}
+# The container tests' base image (debootstrap: mostly download and disk, little CPU) is made
+# while the first build compiles.
+mkdir -p build
+bash scripts/container/make_base_image.sh >build/base_image.log 2>&1 &
+base_image_pid=$!
 
 echo "== format check"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
@@ -28,8 +34,11 @@ RELEASE_SLOW_CASES+=',create-permission: permissions expire*,refresh: extends*'
 RELEASE_SLOW_CASES+=',refresh: an allocation that is not refreshed*,drain:*,accept backoff:*,max-bps caps*'
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTURND_WERROR=ON -DTURND_BENCH=OFF \
   -DTURND_TESTS=ON
-cmake --build build-release -j "$JOBS" --target turnd turnadmin test_libstun test_userdb test_turnd \
-  test_turnd_heap
+cmake --build build-release -j "$JOBS" --target turnd turnadmin turnctl man_pages test_libstun \
+  test_userdb test_turnd test_turnd_heap
+# The Debian package of this build (tested below, in a clean Debian 12 container).
+rm -f build-release/turnd_*.deb
+(cd build-release && cpack -G DEB >/dev/null)
 build-release/tests/libstun/test_libstun
 build-release/tests/userdb/test_userdb
 build-release/tests/turnd/test_turnd_heap
@@ -54,19 +63,25 @@ cmake --build build-asan -j "$JOBS"
 # The container test (podman builds the Dockerfile and runs the image) overlaps the fuzzers: each
 # fuzzer runs for a fixed time whatever else the machine does, so the pair costs the longer of
 # the two, not their sum. Its output is printed when both are done.
-echo "== container image (podman, alongside the fuzzers; output below)"
+echo "== container image and .deb (podman, alongside the fuzzers; output below)"
 container_status=0
-bash tests/container/container_test.sh >build/container_test.log 2>&1 &
+wait "$base_image_pid" || { cat build/base_image.log; echo "== FAILED: the base image"; exit 1; }
+(
+  status=0
+  bash tests/container/container_test.sh || status=1
+  bash tests/package/deb_test.sh build-release/turnd_*.deb || status=1
+  exit "$status"
+) >build/container_test.log 2>&1 &
 container_pid=$!
 
 echo "== fuzz targets (${FUZZ_SECONDS:-60} s each on the committed corpus)"
 fuzz_status=0
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}" || fuzz_status=$?
 wait "$container_pid" || container_status=$?
-echo "== container image: test output"
+echo "== container image and .deb: test output"
 cat build/container_test.log
 if [ "$fuzz_status" != 0 ] || [ "$container_status" != 0 ]; then
-  echo "== FAILED: fuzz targets exit $fuzz_status, container test exit $container_status"
+  echo "== FAILED: fuzz targets exit $fuzz_status, container and .deb tests exit $container_status"
   exit 1
 fi
 

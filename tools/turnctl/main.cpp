@@ -62,7 +62,7 @@ int run_probe(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"turnctl: control and check a running turnd"};
+  CLI::App app{"turnctl: control and check a running turnd", "turnctl"};
   app.set_version_flag("--version", std::string("turnctl ") + TURND_VERSION);
   app.add_option("-c,--config", o.config_file, "turnserver.conf (default: turnd's search path)");
   app.add_flag("-n,--no-config", o.no_config, "use turnd's embedded default configuration");
