@@ -1,7 +1,7 @@
 # `cpack -G DEB` in a build tree makes turnd_<version>_<arch>.deb: turnd, turnadmin and turnctl,
 # the annotated /etc/turnserver.conf and the fail2ban filter and jail (conffiles), the systemd
-# unit, the man pages and the docs. Only the "server" component goes in (libstun's headers and
-# static library are for `cmake --install`, not for the server package). Depends are read off
+# unit, the man pages, the Grafana dashboard and the docs. Only the "server" component goes in
+# (libstun's headers and static library are for `cmake --install`, not for the server package). Depends are read off
 # the binaries by dpkg-shlibdeps. It conflicts with coturn: both ship /usr/bin/turnadmin and
 # /etc/turnserver.conf (turnd takes coturn's config as it is).
 install(FILES ${PROJECT_SOURCE_DIR}/conf/turnserver.conf DESTINATION /etc COMPONENT server)
@@ -13,10 +13,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/conf/systemd/turnd.service
         DESTINATION /lib/systemd/system COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/conf/turnserver.conf
         DESTINATION share/doc/turnd COMPONENT server)
-if(EXISTS ${PROJECT_SOURCE_DIR}/conf/grafana/turnd.json)
-  install(FILES ${PROJECT_SOURCE_DIR}/conf/grafana/turnd.json
-          DESTINATION share/turnd/grafana COMPONENT server)
-endif()
+install(FILES ${PROJECT_SOURCE_DIR}/conf/grafana/turnd.json DESTINATION share/turnd/grafana
+        COMPONENT server)
 
 # cpack packages what is built (CI builds the server targets first), not everything of "all".
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)

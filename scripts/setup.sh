@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages turnd's build and benchmarks need and, with --tests, what the
 # tests need too (coturn's turnutils_* clients, fail2ban-regex, Chromium for the browser test,
-# podman with runc and debootstrap for the container test).
+# podman with runc and debootstrap for the container test, Prometheus for the metrics test).
 # Idempotent: installs only what is missing. Run as root.
 set -euo pipefail
 PACKAGES=(
@@ -10,7 +10,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 python3 iproute2 procps libbpf-dev
 )
 if [ "${1:-}" = "--tests" ]; then
-  PACKAGES+=(coturn fail2ban chromium libnss3-tools ethtool podman runc debootstrap)
+  PACKAGES+=(coturn fail2ban chromium libnss3-tools ethtool podman runc debootstrap prometheus)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -452,7 +452,18 @@ ServerTotals Server::totals() const {
   t.ratelimit_collisions = shared_->unauthorized_answers.collisions();
   t.ratelimit_occupied_buckets =
       shared_->unauthorized_answers.occupied(static_cast<std::uint32_t>(::time(nullptr)));
+  t.relay_ports_free = shared_->ports.available();
+  t.relay_ports_total = static_cast<std::uint64_t>(config_.max_port) - config_.min_port + 1;
   return t;
+}
+
+LoopLag Server::loop_lag(std::size_t index) const {
+  LoopLag lag;
+  const LoopLagHistogram& h = workers_.at(index)->stats().loop_lag;
+  for (std::size_t i = 0; i < lag.buckets.size(); ++i)
+    lag.buckets[i] = h.buckets[i].load(std::memory_order_relaxed);
+  lag.sum_us = h.sum_us.load(std::memory_order_relaxed);
+  return lag;
 }
 
 std::map<std::string, SessionTraffic> Server::session_traffic() const {

@@ -69,6 +69,7 @@ class Server final : public MetricsSource {
   /// The Prometheus exporter, or null when `prometheus` is off.
   const MetricsServer* metrics() const { return metrics_.get(); }
   std::size_t worker_count() const override { return workers_.size(); }
+  LoopLag loop_lag(std::size_t index) const override;
 
  private:
   static void on_signal(uv_signal_t* handle, int signum);

@@ -2,7 +2,8 @@
 # The .deb (cpack -G DEB), as an operator gets it:
 #  - its control data: Depends read off the binaries, Conflicts coturn, the conffiles, the
 #    maintainer scripts; its files: the three binaries, the unit, /etc/turnserver.conf, the
-#    fail2ban filter and jail, the man pages (which groff renders without a warning);
+#    fail2ban filter and jail, the Grafana dashboard, the man pages (which groff renders
+#    without a warning);
 #  - installed with `apt-get install ./turnd_*.deb` in a clean Debian 12 container (the slim
 #    image's dpkg excludes dropped, as on a real host): the turnd user and /var/lib/turnd exist,
 #    `turnd --check-config` passes on the installed config, `systemd-analyze verify` passes on
@@ -37,7 +38,7 @@ for s in postinst prerm postrm; do [ -x "$WORK/control/$s" ] || fail "no executa
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\.||' >"$WORK/files"
 for f in /usr/bin/turnd /usr/bin/turnadmin /usr/bin/turnctl /lib/systemd/system/turnd.service \
   /etc/turnserver.conf /usr/share/man/man8/turnd.8 /usr/share/man/man8/turnctl.8 \
-  /usr/share/man/man1/turnadmin.1; do
+  /usr/share/man/man1/turnadmin.1 /usr/share/turnd/grafana/turnd.json; do
   grep -qx "$f" "$WORK/files" || fail "the package lacks $f"
 done
 pass "control data and files: $(wc -l <"$WORK/files") entries, conffiles $(tr '\n' ' ' <"$WORK/control/conffiles")"

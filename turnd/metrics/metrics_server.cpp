@@ -5,6 +5,7 @@
 #include <prometheus/metric_family.h>
 
 #include <array>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -209,6 +210,31 @@ std::vector<MetricFamily> collect_metrics(const MetricsSource& server, const std
     }
   }
   gauge(out, "turnd_workers", "Worker threads", server.worker_count());
+  gauge(out, "turnd_relay_ports_free", "Relay ports (min-port..max-port) free for allocations",
+        t.relay_ports_free);
+  gauge(out, "turnd_relay_ports_total", "Relay ports in min-port..max-port", t.relay_ports_total);
+  {
+    MetricFamily& f = family(out, "turnd_loop_lag_seconds",
+                             "How late each worker loop ran its 250 ms timer (time spent "
+                             "elsewhere before getting to it)",
+                             MetricType::Histogram);
+    for (std::size_t w = 0; w < server.worker_count(); ++w) {
+      const LoopLag lag = server.loop_lag(w);
+      ClientMetric m;
+      m.label = {{"worker", std::to_string(w)}};
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < LoopLagHistogram::kUpperBoundsUs.size(); ++i) {
+        cumulative += lag.buckets[i];
+        m.histogram.bucket.push_back(
+            {cumulative, static_cast<double>(LoopLagHistogram::kUpperBoundsUs[i]) / 1e6});
+      }
+      cumulative += lag.buckets.back();
+      m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+      m.histogram.sample_count = cumulative;
+      m.histogram.sample_sum = static_cast<double>(lag.sum_us) / 1e6;
+      f.metric.push_back(std::move(m));
+    }
+  }
   return out;
 }
 

@@ -34,6 +34,15 @@ struct ServerTotals {
   std::uint64_t bans = 0;            ///< bans started since start
   std::uint64_t ratelimit_collisions = 0;
   std::uint64_t ratelimit_occupied_buckets = 0;  ///< gauge: unauthorized-ratelimit windows live now
+  /// Relay ports (min-port..max-port) free now, and the range's size.
+  std::uint64_t relay_ports_free = 0;
+  std::uint64_t relay_ports_total = 0;
+};
+
+/// One worker's loop lag histogram (LoopLagHistogram), as a scrape reads it.
+struct LoopLag {
+  std::array<std::uint64_t, LoopLagHistogram::kUpperBoundsUs.size() + 1> buckets{};
+  std::uint64_t sum_us = 0;
 };
 
 class MetricsSource {
@@ -44,6 +53,8 @@ class MetricsSource {
   /// Thread-safe: ended sessions' traffic by user ("" = the realm's row), summed over workers.
   virtual std::map<std::string, SessionTraffic> session_traffic() const = 0;
   virtual std::size_t worker_count() const = 0;
+  /// Thread-safe: worker `index`'s loop lag (index < worker_count()).
+  virtual LoopLag loop_lag(std::size_t index) const = 0;
 };
 
 }  // namespace turn

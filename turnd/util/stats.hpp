@@ -131,6 +131,25 @@ class SessionTrafficTable {
   std::map<std::string, SessionTraffic> rows_;
 };
 
+/// How late a worker's loop runs its 250 ms sweep timer: the time the loop spent elsewhere
+/// (relaying a burst, a slow handler) before it got to the timer. Buckets of a Prometheus
+/// histogram (turnd_loop_lag_seconds), non-cumulative here; the last one is +Inf.
+struct LoopLagHistogram {
+  static constexpr std::array<std::uint64_t, 9> kUpperBoundsUs = {
+      1'000, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
+  std::array<std::atomic<std::uint64_t>, kUpperBoundsUs.size() + 1> buckets{};
+  std::atomic<std::uint64_t> sum_us{0};
+
+  /// Single writer (the worker).
+  void record(std::uint64_t lag_us) {
+    std::size_t i = 0;
+    while (i < kUpperBoundsUs.size() && lag_us > kUpperBoundsUs[i])
+      ++i;
+    buckets[i].store(buckets[i].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    sum_us.store(sum_us.load(std::memory_order_relaxed) + lag_us, std::memory_order_relaxed);
+  }
+};
+
 struct WorkerStats {
 #define TURND_DECLARE_COUNTER(name, help) std::atomic<std::uint64_t> name{0};
   TURND_WORKER_COUNTERS(TURND_DECLARE_COUNTER)
@@ -142,6 +161,7 @@ struct WorkerStats {
   std::array<std::atomic<std::uint64_t>, kClientTransports> active_allocations_by_transport{};
   /// Ended sessions' traffic (turn_traffic_*), filled only when prometheus is on.
   SessionTrafficTable session_traffic;
+  LoopLagHistogram loop_lag;
 
   /// Single-writer increment: no lock prefix needed.
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {

@@ -91,6 +91,7 @@ void Worker::start_inline() {
   }
   uv_require(uv_timer_start(&sweep_timer_, &Worker::on_sweep, kSweepIntervalMs, kSweepIntervalMs),
              "worker sweep timer start");
+  sweep_due_ms_ = uv_now(loop_.get()) + kSweepIntervalMs;
   uv_require(uv_check_start(&flush_check_, &Worker::on_loop_check), "worker flush check start");
 }
 
@@ -274,7 +275,13 @@ void Worker::flush_relayed() {
 }
 
 void Worker::on_sweep(uv_timer_t* handle) {
-  static_cast<Worker*>(handle->data)->sweep();
+  auto* self = static_cast<Worker*>(handle->data);
+  // Loop time is updated just before timers run, so how far it is past the due time is how long
+  // the loop was busy elsewhere; libuv schedules the next run from this loop time.
+  const std::uint64_t now = uv_now(self->loop_.get());
+  self->stats_.loop_lag.record(now > self->sweep_due_ms_ ? (now - self->sweep_due_ms_) * 1000 : 0);
+  self->sweep_due_ms_ = now + kSweepIntervalMs;
+  self->sweep();
 }
 
 void Worker::sweep() {

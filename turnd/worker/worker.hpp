@@ -204,7 +204,8 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   std::unique_ptr<uv_loop_t> loop_;
   uv_async_t stop_async_{};
   uv_timer_t sweep_timer_{};
-  uv_check_t flush_check_{};  ///< runs after each poll phase: one flush per loop iteration
+  std::uint64_t sweep_due_ms_ = 0;  ///< loop time the sweep timer is due next (its lag is counted)
+  uv_check_t flush_check_{};        ///< runs after each poll phase: one flush per loop iteration
   std::thread thread_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<RecvBatch> batch_;

@@ -288,3 +288,36 @@ TEST_CASE("metrics: the defences' counters and gauges, with coturn 4.14's 401 na
   // Not served twice under turnd's own name.
   CHECK(r.body.find("turnd_unauthenticated_401_requests_total") == std::string::npos);
 }
+
+TEST_CASE("metrics: relay ports free follow allocations; each worker's loop lag histogram") {
+  const std::uint16_t port = free_port();
+  TestServer server(metrics_config(port));
+  auto r = http_get(port, "/metrics");
+  const auto total = sample(r.body, "turnd_relay_ports_total");
+  const auto free_before = sample(r.body, "turnd_relay_ports_free");
+  CHECK(total == 62999 - 61000 + 1);
+  REQUIRE(free_before.has_value());
+  CHECK(*free_before <= *total);
+  {
+    TurnClient c(server.address(), "alice", "alice-pass");
+    REQUIRE(c.allocate().is_success());
+    CHECK(sample(http_get(port, "/metrics").body, "turnd_relay_ports_free") == *free_before - 1);
+    REQUIRE(c.refresh(0).is_success());
+    REQUIRE(server.wait_for([](const turn::ServerTotals& t) { return t.active_allocations == 0; }));
+  }
+  CHECK(sample(http_get(port, "/metrics").body, "turnd_relay_ports_free") == *free_before);
+
+  // The sweep timer runs every 250 ms: after a second each worker has counted a few runs, every
+  // one of them in the +Inf bucket too (cumulative), the sum in seconds.
+  const std::string count_name = "turnd_loop_lag_seconds_count{worker=\"0\"}";
+  for (int i = 0; i < 50 && sample(r.body, count_name).value_or(0) < 3; ++i) {
+    ::usleep(100'000);
+    r = http_get(port, "/metrics");
+  }
+  CHECK(r.body.find("# TYPE turnd_loop_lag_seconds histogram") != std::string::npos);
+  const auto count = sample(r.body, count_name);
+  CHECK(count >= 3);
+  CHECK(sample(r.body, "turnd_loop_lag_seconds_bucket{worker=\"0\",le=\"+Inf\"}") == count);
+  CHECK(sample(r.body, "turnd_loop_lag_seconds_bucket{worker=\"0\",le=\"1\"}") <= count);
+  CHECK(sample(r.body, "turnd_loop_lag_seconds_sum{worker=\"0\"}") >= 0);
+}
