@@ -96,6 +96,7 @@ log::Options log_options(const Config& c) {
   o.syslog_facility = c.syslog_facility;
   o.simple = c.simple_log;
   o.timestamp_format = c.log_timestamp_format;
+  o.json = c.log_format == "json";
   o.level = c.verbose >= 2   ? log::Level::kDebug
             : c.verbose == 1 ? log::Level::kVerbose
                              : log::Level::kInfo;

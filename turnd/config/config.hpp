@@ -190,6 +190,7 @@ struct Config {
   bool simple_log = false;
   std::string log_timestamp_format;  ///< new-log-timestamp-format; "" = ISO 8601 UTC
   std::string log_min_level;         ///< error/warning/info/verbose/debug; "" = from verbose
+  std::string log_format = "text";   ///< turnd's log-format: text (coturn's lines) or json
   std::string pidfile;
   bool daemon = false;
   std::string proc_user;

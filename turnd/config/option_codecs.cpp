@@ -164,6 +164,10 @@ Codec<std::string> log_level() {
   return {true, parse_log_level, as_is, {}};
 }
 
+Codec<std::string> log_format() {
+  return {true, parse_log_format, as_is, {}};
+}
+
 Codec<unsigned> verbosity(unsigned level) {
   return {
       false, [level](const ConfigEntry& e) { return parse_bool(e) ? level : 0u; }, number_text, {}};

@@ -45,6 +45,8 @@ Codec<std::string> http_path();
 Codec<std::string> log_file();
 Codec<std::string> syslog_facility();
 Codec<std::string> log_level();
+/// log-format: text or json.
+Codec<std::string> log_format();
 /// verbose (1) and Verbose (2): on sets the level, off clears it.
 Codec<unsigned> verbosity(unsigned level);
 

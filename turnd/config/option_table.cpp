@@ -383,6 +383,7 @@ std::vector<OptionDef> build_table() {
       alias("Verbose", "verbose", &C::verbose, verbosity(2)).dash('V').logging(),
       optional("syslog-facility", &C::syslog_facility, syslog_facility()).logging().eg("local3"),
       optional("log-min-level", &C::log_min_level, log_level()).logging().eg("warning"),
+      value("log-format", &C::log_format, log_format()).logging().eg("json"),
       optional("new-log-timestamp-format", &C::log_timestamp_format, text())
           .logging()
           .eg("%H:%M:%S"),

@@ -189,6 +189,12 @@ std::string parse_log_level(const ConfigEntry& e) {
   fail(e, "expected error, warning, info, verbose or debug, got '" + e.value + "'");
 }
 
+std::string parse_log_format(const ConfigEntry& e) {
+  if (e.value == "text" || e.value == "json")
+    return e.value;
+  fail(e, "expected text or json, got '" + e.value + "'");
+}
+
 const std::string& require_value(const ConfigEntry& e) {
   if (!e.has_value)
     fail(e, "needs a value");

@@ -27,6 +27,7 @@ AddressRange parse_range(const ConfigEntry& e);
 const std::string& require_value(const ConfigEntry& e);
 std::string parse_syslog_facility(const ConfigEntry& e);
 std::string parse_log_level(const ConfigEntry& e);
+std::string parse_log_format(const ConfigEntry& e);
 
 /// Cross-option checks (port range order, listener ports that collide, ...); throws ConfigError.
 void validate(const Config& c);

@@ -1,5 +1,7 @@
 #include "util/log.hpp"
 
+#include "util/log_json.hpp"
+
 #include <fcntl.h>
 #include <sys/time.h>
 #include <syslog.h>
@@ -197,8 +199,14 @@ void write(Level level, std::string_view message) {
     if (t.tm_yday != d.day)
       open_file_locked(d, t);  // daily rollover
   }
-  std::string line = timestamp(d.options);
-  line.append(" ").append(level_name(level)).append(": ").append(message).push_back('\n');
+  std::string line;
+  if (d.options.json) {
+    line = json_line(timestamp(d.options), level_name(level), message);
+  } else {
+    line = timestamp(d.options);
+    line.append(" ").append(level_name(level)).append(": ").append(message);
+  }
+  line.push_back('\n');
   [[maybe_unused]] auto w = ::write(d.fd, line.data(), line.size());
   if (d.fd != STDOUT_FILENO && d.options.also_stdout) {
     [[maybe_unused]] auto w2 = ::write(STDOUT_FILENO, line.data(), line.size());

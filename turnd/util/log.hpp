@@ -20,6 +20,7 @@ struct Options {
   std::string syslog_facility;   ///< "", "local0".."local7", "daemon", "user", ...
   bool simple = false;           ///< coturn `simple-log`: the file name as given, no rollover
   std::string timestamp_format;  ///< strftime format; "" = ISO 8601 UTC with milliseconds
+  bool json = false;             ///< log-format=json: one JSON object a line (util/log_json.hpp)
   Level level = Level::kInfo;
 };
 
