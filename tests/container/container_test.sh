@@ -22,30 +22,13 @@ for tool in podman debootstrap turnutils_uclient turnutils_peer; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (scripts/setup.sh --tests)"; exit 1; }
 done
 . "$ROOT/scripts/container/podman_env.sh"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  podman rm -f "$NAME" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+test_cleanup_extra() { podman rm -f "$NAME" >/dev/null 2>&1 || true; }
+. "$ROOT/tests/lib/common.sh"
 # podman logs an error for each healthcheck timer it cannot give systemd (none here): harmless.
 pm() { podman "$@" 2> >(grep -v "systemd connection" >&2); }
 failures=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 10000))
-    if ! ss -Hauln "sport = :$p" | grep -q . && ! ss -Hatln "sport = :$p" | grep -q .; then
-      echo "$p"; return 0
-    fi
-  done
-  return 1
-}
 
 bash "$ROOT/scripts/container/make_base_image.sh"
 start=$(date +%s)

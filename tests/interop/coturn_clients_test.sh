@@ -17,25 +17,7 @@ for tool in turnutils_uclient turnutils_peer turnutils_stunclient; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (apt-get install coturn)"; exit 1; }
 done
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# A free UDP port pair in 20000-29999, checked against what is bound now.
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 10000))
-    if ! ss -Huln "sport = :$p" | grep -q . && ! ss -Huln "sport = :$((p + 1))" | grep -q .; then
-      echo "$p"; return 0
-    fi
-  done
-  return 1
-}
+. "$(dirname "$0")/../lib/common.sh"
 PORT=$(pick_port)
 PEER_PORT=$(pick_port)
 

@@ -10,14 +10,8 @@ set -euo pipefail
 TURND=${1:?usage: $0 /path/to/turnd}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-PORT=$((30000 + RANDOM % 5000))
+. "$ROOT/tests/lib/common.sh"
+PORT=$(pick_port)
 PEER_PORT=$((PORT + 1))
 "$TURND" -n --listening-ip 127.0.0.1 --listening-port "$PORT" --relay-threads 1 --realm example.org \
   --user alice:secret --allow-loopback-peers --min-port 47000 --max-port 47999 --log-format json \

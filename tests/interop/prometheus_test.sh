@@ -17,23 +17,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 for tool in prometheus turnutils_uclient turnutils_peer curl; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (scripts/setup.sh --tests)"; exit 1; }
 done
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 10000))
-    if ! ss -Hauln "sport = :$p" | grep -q . && ! ss -Hatln "sport = :$p" | grep -q .; then
-      echo "$p"; return 0
-    fi
-  done
-  return 1
-}
+. "$ROOT/tests/lib/common.sh"
 PORT=$(pick_port)
 PEER_PORT=$(pick_port)
 METRICS_PORT=$(pick_port)

@@ -9,14 +9,8 @@
 set -euo pipefail
 TURNCTL=$(realpath "${1:?usage: $0 /path/to/turnctl /path/to/turnd}")
 TURND=$(realpath "${2:?usage: $0 /path/to/turnctl /path/to/turnd}")
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-PORT=$((35000 + RANDOM % 5000))
+. "$(dirname "$0")/../lib/common.sh"
+PORT=$(pick_port)
 failures=0
 check() {  # check NAME EXPECTED_STATUS OUTPUT_PATTERN|EMPTY -- command...
   local name=$1 want=$2 pattern=$3

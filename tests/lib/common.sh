@@ -1,0 +1,26 @@
+# Sourced by the shell tests: a work directory ($WORK) removed at exit, the processes the test
+# started (append their PIDs to PIDS) killed at exit, and free ports. A test with more to undo
+# defines test_cleanup_extra before the exit.
+WORK=$(mktemp -d)
+PIDS=()
+test_cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "$(type -t test_cleanup_extra)" = function ]; then test_cleanup_extra; fi
+  rm -rf "$WORK"
+}
+trap test_cleanup EXIT
+
+# A port in 20000-29999 that nothing binds now over UDP or TCP, nor the port after it (TURN
+# tests use port+1 for a peer or a second listener).
+pick_port() {
+  local p q busy
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 10000))
+    busy=""
+    for q in "$p" "$((p + 1))"; do
+      if ss -Hauln "sport = :$q" | grep -q . || ss -Hatln "sport = :$q" | grep -q .; then busy=1; fi
+    done
+    [ -z "$busy" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
