@@ -58,7 +58,9 @@ build/bench/micro/bench_stun --benchmark_min_time=0.01 >/dev/null
 echo "== build and test (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTURND_SANITIZE=ON -DTURND_BENCH=OFF
 cmake --build build-asan -j "$JOBS"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1)
+# coturn's uclient sends fewer messages per client here (200, not 500): the sanitizers need every
+# path run, not the volume, and the pass is about two minutes shorter.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 TURND_INTEROP_MESSAGES=200 ctest --output-on-failure -j 1)
 
 # The container test (podman builds the Dockerfile and runs the image) overlaps the fuzzers: each
 # fuzzer runs for a fixed time whatever else the machine does, so the pair costs the longer of
