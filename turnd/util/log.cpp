@@ -220,7 +220,7 @@ std::string sanitize(std::string_view untrusted) {
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(untrusted[i]);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') {
       out += "\\x";
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 0xF]);

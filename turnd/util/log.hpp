@@ -36,8 +36,9 @@ void write(Level level, std::string_view message);
 bool parse_level(std::string_view text, Level& out);
 
 /// Text from the network (USERNAME, REALM, ...) made safe for a log line: control characters,
-/// quotes, backslashes and non-ASCII bytes become \xNN, so a client cannot forge lines (and
-/// with them fail2ban bans of other addresses) or break the quoting. At most 128 bytes are kept.
+/// spaces, quotes, backslashes and non-ASCII bytes become \xNN, so a client cannot forge lines
+/// (and with them fail2ban bans of other addresses), break the quoting, or add a key=value word
+/// of its own to a line (`user=bob reason=...`: a JSON log field). At most 128 bytes are kept.
 std::string sanitize(std::string_view untrusted);
 
 /// At most `per_second` lines a second from one call site; the rest are counted and reported

@@ -1,6 +1,8 @@
 // log-format=json lines: the text line's message whole, plus its event and key=value fields.
 #include "util/log_json.hpp"
 
+#include "util/log.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -35,4 +37,13 @@ TEST_CASE("json log line: control and non-ASCII bytes escaped, reserved names no
   // A message that is no "event: key=value" line is the message alone.
   CHECK(json_line("t", "INFO", "plain words only") ==
         R"({"time":"t","level":"INFO","message":"plain words only"})");
+}
+
+TEST_CASE("json log line: a user name cannot add or overwrite a field (sanitize escapes spaces)") {
+  const std::string user = turn::log::sanitize("bob reason=forged user=alice");
+  CHECK(user == "bob\\x20reason=forged\\x20user=alice");
+  const std::string line =
+      json_line("t", "INFO", "allocation end: client=192.0.2.1:5 user=" + user + " reason=expired");
+  CHECK(line.find(R"("user":"bob\\x20reason=forged\\x20user=alice","reason":"expired"})") !=
+        std::string::npos);
 }
