@@ -26,6 +26,9 @@ test_cleanup_extra() { podman rm -f "$NAME" >/dev/null 2>&1 || true; }
 . "$ROOT/tests/lib/common.sh"
 # podman logs an error for each healthcheck timer it cannot give systemd (none here): harmless.
 pm() { podman "$@" 2> >(grep -v "systemd connection" >&2); }
+# Whether the container's log has PATTERN. Not `podman logs | grep -q`: under pipefail, grep's
+# early exit makes podman die of SIGPIPE and the pipeline fail although the line is there.
+logs_have() { podman logs "$NAME" >"$WORK/container.log" 2>&1; grep -q "$1" "$WORK/container.log"; }
 failures=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -145,8 +148,8 @@ for _ in $(seq 1 50); do [ -e "$WORK/held" ] && break; sleep 0.1; done
 # Reload: a user added to the db on the volume can allocate after SIGHUP.
 podman exec "$NAME" turnadmin -a -b /var/lib/turnd/turndb -u bob -r example.org -p bobpass
 podman kill -s HUP "$NAME" >/dev/null
-for _ in $(seq 1 50); do podman logs "$NAME" 2>&1 | grep -q "reload: configuration and users applied" && break; sleep 0.1; done
-if podman logs "$NAME" 2>&1 | grep -q "reload: configuration and users applied"; then
+for _ in $(seq 1 50); do logs_have "reload: configuration and users applied" && break; sleep 0.1; done
+if logs_have "reload: configuration and users applied"; then
   pass "SIGHUP reloaded: $(podman logs "$NAME" 2>&1 | grep -m1 'reload: configuration' | sed 's/.*reload: //')"
 else
   fail "no reload line after podman kill -s HUP"
@@ -188,7 +191,7 @@ pm run -d --name "$NAME" --network host --user root --cap-add BPF --cap-add NET_
   --security-opt seccomp=unconfined "${MOUNTS[@]}" "$TAG" --kernel-offload on --proc-user turnd >/dev/null
 for _ in $(seq 1 50); do pm exec "$NAME" turnctl probe -q --timeout-ms 500 >/dev/null 2>&1 && break; sleep 0.2; done
 pid_user=$(ps -o user= -C turnd -o args= | grep -- "--proc-user turnd" | awk '{print $1}' | head -1)
-if podman logs "$NAME" 2>&1 | grep -q "kernel offload: bound UDP channels relayed" && [ "$pid_user" != root ]; then
+if logs_have "kernel offload: bound UDP channels relayed" && [ "$pid_user" != root ]; then
   pass "fast path loaded in the container, turnd then ran as ${pid_user:-?}"
 else
   fail "fast path not loaded in the container (user '${pid_user:-?}')"; podman logs "$NAME" 2>&1 | tail -5
