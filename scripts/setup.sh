@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config clang-format
   libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev doctest-dev libbenchmark-dev
-  libsqlite3-dev sqlite3 python3 iproute2 procps libbpf-dev
+  libsqlite3-dev sqlite3 python3 iproute2 procps libbpf-dev libcivetweb-dev nlohmann-json3-dev
 )
 if [ "${1:-}" = "--tests" ]; then
   PACKAGES+=(coturn fail2ban chromium libnss3-tools ethtool podman runc debootstrap prometheus)

@@ -3,13 +3,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
 #include "config/config_loader.hpp"
+#include "config/config_printer.hpp"
 #include "net/listeners.hpp"
 #include "net/local_addresses.hpp"
 #include "net/uv_handle.hpp"
@@ -140,12 +143,16 @@ Server::Server(Config config) : config_(std::move(config)) {
     workers_.push_back(std::move(worker));
   }
   bound.release();  // the workers own the sockets now
-  if (config_.prometheus)
-    start_metrics();
+  start_http();
 
   uv_require(uv_loop_init(&loop_), "control loop");
   uv_require(uv_async_init(&loop_, &stop_async_, &Server::on_stop), "control stop async");
   stop_async_.data = this;
+  uv_require(uv_async_init(&loop_, &control_tasks_async_, &Server::on_control_tasks),
+             "control task async");
+  control_tasks_async_.data = this;
+  control_tasks_.open(
+      [this] { uv_succeeded(uv_async_send(&control_tasks_async_), "control task"); });
   // Users added or removed with turnadmin apply within about a second, without SIGHUP.
   uv_require(uv_timer_init(&loop_, &userdb_timer_), "user database timer");
   userdb_timer_.data = this;
@@ -178,11 +185,15 @@ Server::Server(Config config) : config_(std::move(config)) {
     w->start();
 }
 
-void Server::start_metrics() {
+void Server::start_http() {
   // After the workers exist (a scrape reads their counters), before the control loop's handles.
   try {
-    metrics_ = std::make_unique<MetricsServer>(*this, config_);
+    if (config_.prometheus)
+      metrics_ = std::make_unique<MetricsServer>(*this, config_);
+    if (config_.admin_api())
+      admin_ = std::make_unique<AdminServer>(*this, config_);
   } catch (...) {
+    metrics_.reset();
     // A startup error: let the workers close their loops so they can be destroyed cleanly.
     for (auto& w : workers_) {
       w->start();
@@ -192,7 +203,8 @@ void Server::start_metrics() {
       w->join();
     throw;
   }
-  log::info("prometheus: serving " + metrics_->url());
+  if (metrics_)
+    log::info("prometheus: serving " + metrics_->url());
 }
 
 Server::~Server() {
@@ -227,6 +239,13 @@ void Server::on_stop(uv_async_t* handle) {
   for (auto& s : self->signals_)
     uv_close(reinterpret_cast<uv_handle_t*>(s.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+  // Tasks still queued are dropped: their admin requests answer 503 at once.
+  self->control_tasks_.close(
+      [self] { uv_close(reinterpret_cast<uv_handle_t*>(&self->control_tasks_async_), nullptr); });
+}
+
+void Server::on_control_tasks(uv_async_t* handle) {
+  static_cast<Server*>(handle->data)->control_tasks_.run_posted();
 }
 
 void Server::on_signal(uv_signal_t* handle, int signum) {
@@ -411,6 +430,8 @@ void Server::shutdown() {
   if (shut_down_)
     return;
   shut_down_ = true;
+  if (admin_)
+    admin_->stop();
   if (metrics_)
     metrics_->stop();
   for (auto& w : workers_)
@@ -472,6 +493,97 @@ std::map<std::string, SessionTraffic> Server::session_traffic() const {
   for (const auto& w : workers_)
     w->stats().session_traffic.sum_into(rows);
   return rows;
+}
+
+namespace {
+
+/// How long an admin request waits for the loop that owns what it asks about.
+constexpr auto kAdminAnswerTimeout = std::chrono::seconds(5);
+
+/// Runs `work` on the loop `post` reaches and waits for its result; empty when the loop is not
+/// running, drops the task (shutdown) or does not answer in time.
+template <typename T, typename Post, typename Work>
+std::optional<T> ask(Post&& post, Work work) {
+  auto promise = std::make_shared<std::promise<T>>();
+  std::future<T> answer = promise->get_future();
+  if (!post([promise, work]() mutable { promise->set_value(work()); }))
+    return std::nullopt;
+  if (answer.wait_for(kAdminAnswerTimeout) != std::future_status::ready)
+    return std::nullopt;
+  try {
+    return answer.get();
+  } catch (const std::future_error&) {
+    return std::nullopt;  // the task was dropped unrun
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<SessionInfo>> Server::admin_sessions(const std::string& user) {
+  std::vector<SessionInfo> all;
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    auto part = ask<std::vector<SessionInfo>>(
+        [worker](TaskInbox::Task t) { return worker->post_task(std::move(t)); },
+        [worker, user] { return worker->sessions(user); });
+    if (!part)
+      return std::nullopt;
+    all.insert(all.end(), std::make_move_iterator(part->begin()),
+               std::make_move_iterator(part->end()));
+  }
+  return all;
+}
+
+std::optional<std::size_t> Server::admin_end_sessions(const std::string& id,
+                                                      const std::string& user) {
+  std::size_t ended = 0;
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    unsigned index = 0;
+    std::uint64_t serial = 0;
+    if (!id.empty() && (!parse_session_id(id, index, serial) || index != worker->index()))
+      continue;
+    auto n = ask<std::size_t>(
+        [worker](TaskInbox::Task t) { return worker->post_task(std::move(t)); },
+        [worker, id, serial, user]() -> std::size_t {
+          return id.empty() ? worker->end_user_sessions(user) : worker->end_session(serial);
+        });
+    if (!n)
+      return std::nullopt;
+    ended += *n;
+  }
+  log::info("admin API: ended " + std::to_string(ended) + " session(s) " +
+            (id.empty() ? "of user " + log::sanitize(user) : log::sanitize(id)));
+  return ended;
+}
+
+std::optional<bool> Server::admin_drain() {
+  return ask<bool>([this](TaskInbox::Task t) { return control_tasks_.post(std::move(t)); },
+                   [this] {
+                     drain();
+                     return draining();
+                   });
+}
+
+std::optional<bool> Server::admin_reload() {
+  return ask<bool>([this](TaskInbox::Task t) { return control_tasks_.post(std::move(t)); },
+                   [this] { return reload(); });
+}
+
+std::optional<std::string> Server::admin_config() {
+  return ask<std::string>([this](TaskInbox::Task t) { return control_tasks_.post(std::move(t)); },
+                          [this] { return describe_config(config_); });
+}
+
+std::vector<BanList::Ban> Server::admin_bans() {
+  return shared_->bans.bans();
+}
+
+bool Server::admin_unban(const std::string& source) {
+  const bool lifted = shared_->bans.unban(source);
+  if (lifted)
+    log::info("admin API: ban of " + log::sanitize(source) + " lifted");
+  return lifted;
 }
 
 }  // namespace turn

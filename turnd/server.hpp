@@ -11,12 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_backend.hpp"
+#include "admin/admin_server.hpp"
 #include "config/config.hpp"
 #include "metrics/metrics_server.hpp"
 #include "metrics/metrics_source.hpp"
 #include "offload/kernel_offload.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
+#include "state/task_inbox.hpp"
 #include "userdb/source.hpp"
 #include "util/log.hpp"
 #include "worker/worker.hpp"
@@ -26,7 +29,7 @@ namespace turn {
 /// The logging settings a configuration asks for (log-file, syslog, simple-log, verbose, ...).
 log::Options log_options(const Config& config);
 
-class Server final : public MetricsSource {
+class Server final : public MetricsSource, public AdminBackend {
  public:
   /// Opens every listening socket (one per worker per address) and starts the workers.
   /// Throws std::runtime_error naming the address when a socket cannot be bound.
@@ -68,13 +71,26 @@ class Server final : public MetricsSource {
   bool banned(const stun::SocketAddress& source) const;
   /// The Prometheus exporter, or null when `prometheus` is off.
   const MetricsServer* metrics() const { return metrics_.get(); }
+  /// The admin API, or null when it is off (no cli-password, or no-cli).
+  const AdminServer* admin() const { return admin_.get(); }
   std::size_t worker_count() const override { return workers_.size(); }
+
+  // AdminBackend: thread-safe; each call waits (bounded) for the loop that owns the state.
+  std::optional<std::vector<SessionInfo>> admin_sessions(const std::string& user) override;
+  std::optional<std::size_t> admin_end_sessions(const std::string& id,
+                                                const std::string& user) override;
+  std::optional<bool> admin_drain() override;
+  std::optional<bool> admin_reload() override;
+  std::optional<std::string> admin_config() override;
+  std::vector<BanList::Ban> admin_bans() override;
+  bool admin_unban(const std::string& source) override;
   LoopLag loop_lag(std::size_t index) const override;
 
  private:
   static void on_signal(uv_signal_t* handle, int signum);
   static void on_stop(uv_async_t* handle);
   static void on_userdb_timer(uv_timer_t* handle);
+  static void on_control_tasks(uv_async_t* handle);
   /// Re-reads the user database when it changed (or always, with `force`) and hands the new
   /// snapshot to the workers; on an error the previous users stay.
   void refresh_users(bool force);
@@ -83,8 +99,9 @@ class Server final : public MetricsSource {
   /// The defences' settings from `config`: ban policy, connection caps (reload: live).
   void apply_guards(const Config& config);
   void shutdown();
-  /// Binds the Prometheus listener; throws std::runtime_error naming the address.
-  void start_metrics();
+  /// Binds the Prometheus and admin API listeners that are configured; throws
+  /// std::runtime_error naming the address (the workers stopped first).
+  void start_http();
   /// The TLS contexts for `config`, or null when it names no certificate. Throws ConfigError.
   static TlsContextPtr load_tls(const Config& config);
   /// Every address turnd listens on (UDP and TCP), which relays must never reach.
@@ -104,11 +121,15 @@ class Server final : public MetricsSource {
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t loop_{};
   uv_async_t stop_async_{};
+  TaskInbox control_tasks_;  ///< the admin API's reload, drain and config, run on loop_
+  uv_async_t control_tasks_async_{};
   std::vector<std::unique_ptr<uv_signal_t>> signals_;
   std::unique_ptr<UserDbSource> userdb_;
   uv_timer_t userdb_timer_{};
   /// Declared after workers_: destroyed (and its scrapes finished) before them.
   std::unique_ptr<MetricsServer> metrics_;
+  /// Likewise: its requests wait on the workers and the control loop.
+  std::unique_ptr<AdminServer> admin_;
 };
 
 }  // namespace turn

@@ -24,3 +24,21 @@ pick_port() {
   done
   return 1
 }
+
+# check NAME EXPECTED_STATUS OUTPUT_PATTERN|EMPTY -- command...: runs the command, prints ok or
+# FAIL (with its output) and counts failures in $failures. The output is left in $WORK/out.
+failures=0
+check() {
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local status=0
+  "$@" >"$WORK/out" 2>&1 || status=$?
+  local seen=0
+  if [ "$pattern" = EMPTY ]; then [ -s "$WORK/out" ] || seen=1; else grep -Eq "$pattern" "$WORK/out" && seen=1; fi
+  if [ "$status" = "$want" ] && [ "$seen" = 1 ]; then
+    echo "ok: $name"
+  else
+    echo "FAIL: $name: status $status (wanted $want), output: $(cat "$WORK/out")"
+    failures=$((failures + 1))
+  fi
+}

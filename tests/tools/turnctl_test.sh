@@ -11,21 +11,6 @@ TURNCTL=$(realpath "${1:?usage: $0 /path/to/turnctl /path/to/turnd}")
 TURND=$(realpath "${2:?usage: $0 /path/to/turnctl /path/to/turnd}")
 . "$(dirname "$0")/../lib/common.sh"
 PORT=$(pick_port)
-failures=0
-check() {  # check NAME EXPECTED_STATUS OUTPUT_PATTERN|EMPTY -- command...
-  local name=$1 want=$2 pattern=$3
-  shift 4
-  local status=0
-  "$@" >"$WORK/out" 2>&1 || status=$?
-  local seen=0
-  if [ "$pattern" = EMPTY ]; then [ -s "$WORK/out" ] || seen=1; else grep -Eq "$pattern" "$WORK/out" && seen=1; fi
-  if [ "$status" = "$want" ] && [ "$seen" = 1 ]; then
-    echo "ok: $name"
-  else
-    echo "FAIL: $name: status $status (wanted $want), output: $(cat "$WORK/out")"
-    failures=$((failures + 1))
-  fi
-}
 
 cat >"$WORK/turnserver.conf" <<CONF
 listening-ip=127.0.0.1

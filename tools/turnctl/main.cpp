@@ -1,13 +1,16 @@
 // turnctl: the operator's command for a running turnd. It reads the turnserver.conf turnd reads
 // (-c FILE, else turnd's search path, -n for none) so that on a configured host it needs no
-// flags. Commands: probe (a STUN Binding round trip: the container's HEALTHCHECK).
-// Exit status: 0 success, 1 the server failed the command, 2 bad command line or config.
+// flags. Commands: probe (a STUN Binding round trip: the container's HEALTHCHECK), and the admin
+// API's (admin_commands.hpp): sessions, show, kill, drain, reload, config, bans, unban.
+// Exit status: 0 success, 1 the server failed the command, 2 bad command line or config, 3 the
+// admin API refused the password.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
 
+#include "admin_commands.hpp"
 #include "config/config_loader.hpp"
 #include "config/load_config.hpp"
 #include "probe_target.hpp"
@@ -22,12 +25,29 @@ struct Options {
   bool tcp = false;
   int timeout_ms = 2000;
   bool quiet = false;
+  std::string admin;     ///< the admin API's ADDRESS[:PORT] instead of the config's
+  std::string password;  ///< instead of TURNCTL_PASSWORD / cli-password
+  turnctl::AdminCommand command;
 };
 
-int run_probe(const Options& o) {
+turn::Config configuration(const Options& o) {
   std::vector<std::string> warnings;
   const std::string file = turn::locate_config_file(o.no_config, o.config_file);
-  const turn::Config config = turn::load_config(file, {}, warnings);
+  return turn::load_config(file, {}, warnings);
+}
+
+int run_admin(const Options& o) {
+  try {
+    const auto endpoint = turnctl::admin_endpoint(configuration(o), o.admin, o.password);
+    return turnctl::run_admin_command(o.command, endpoint);
+  } catch (const turnctl::AdminSetupError& e) {
+    std::fprintf(stderr, "turnctl: %s\n", e.what());
+    return 2;
+  }
+}
+
+int run_probe(const Options& o) {
+  const turn::Config config = configuration(o);
   turnctl::ProbeTarget target = turnctl::probe_target(config);
   if (!o.server.empty()) {
     auto address = stun::SocketAddress::parse(o.server);
@@ -74,6 +94,43 @@ int main(int argc, char** argv) {
   probe->add_option("--timeout-ms", o.timeout_ms, "how long to wait for the answer")
       ->check(CLI::Range(1, 60000));
   probe->add_flag("-q,--quiet", o.quiet, "print nothing on success");
+
+  // The admin API's commands (turnd's cli-ip:cli-port, password cli-password).
+  app.add_option("--admin", o.admin,
+                 "admin API ADDRESS[:PORT] (default: cli-ip and cli-port of the configuration)");
+  app.add_option("--password", o.password,
+                 "admin API password (default: $TURNCTL_PASSWORD, else a plain cli-password of "
+                 "the configuration; a $5$ hash needs one of these)");
+  app.add_flag("--json", o.command.json, "print the admin API's JSON instead of a table");
+  app.fallthrough();  // the options above also work after the command's name
+  using turnctl::AdminVerb;
+  std::vector<std::pair<CLI::App*, AdminVerb>> admin_commands;
+  auto admin_command = [&](const char* name, const char* help, AdminVerb verb) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    admin_commands.emplace_back(sub, verb);
+    return sub;
+  };
+  admin_command("sessions", "list sessions: client, user, relay, age, lifetime left, traffic",
+                AdminVerb::kSessions)
+      ->add_option("--user", o.command.user, "only this user's");
+  admin_command("show", "one session in full (permissions, channels)", AdminVerb::kShow)
+      ->add_option("id", o.command.id, "session id (as `turnctl sessions` lists it)")
+      ->required();
+  auto* kill = admin_command(
+      "kill", "end a session, or all of a user's: the client gets no more relay", AdminVerb::kKill);
+  auto* kill_id = kill->add_option("id", o.command.id, "session id");
+  auto* kill_user = kill->add_option("--user", o.command.user, "end every session of this user");
+  kill_id->excludes(kill_user);
+  kill->require_option(1);
+  admin_command("drain", "refuse new allocations; turnd stops once the last one ends (SIGUSR1)",
+                AdminVerb::kDrain);
+  admin_command("reload", "re-read the configuration and users, keeping allocations (SIGHUP)",
+                AdminVerb::kReload);
+  admin_command("config", "the running configuration, secrets masked", AdminVerb::kConfig);
+  admin_command("bans", "sources banned for too many authentication failures", AdminVerb::kBans);
+  admin_command("unban", "lift a ban", AdminVerb::kUnban)
+      ->add_option("source", o.command.source, "the banned source, as `turnctl bans` lists it")
+      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -82,6 +139,12 @@ int main(int argc, char** argv) {
   try {
     if (probe->parsed())
       return run_probe(o);
+    for (const auto& [sub, verb] : admin_commands) {
+      if (sub->parsed()) {
+        o.command.verb = verb;
+        return run_admin(o);
+      }
+    }
   } catch (const turn::ConfigError& e) {
     std::fprintf(stderr, "turnctl: %s\n", e.what());
     return 2;

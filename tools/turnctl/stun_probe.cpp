@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 
+#include "deadline_socket.hpp"
 #include "stun/attributes.hpp"
 #include "stun/builder.hpp"
 #include "stun/integrity.hpp"
@@ -17,33 +18,6 @@
 
 namespace turnctl {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string system_error(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
-
-int millis_left(Clock::time_point deadline) {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left > 0 ? static_cast<int>(left) : 0;
-}
 
 /// Checks one received datagram or framed message; returns "" when it is the answer.
 std::string check_answer(stun::Bytes bytes, const stun::TransactionId& tid, ProbeResult& out) {
@@ -84,32 +58,12 @@ ProbeResult probe_binding(const stun::SocketAddress& server, ProbeTransport tran
   }
 
   const bool udp = transport == ProbeTransport::kUdp;
-  Fd fd(::socket(server.is_v4() ? AF_INET : AF_INET6,
-                 (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (fd.get() < 0) {
-    result.error = system_error("socket");
-    return result;
-  }
-  sockaddr_storage ss{};
-  const socklen_t len = server.to_sockaddr(ss);
   const auto start = Clock::now();
   const auto deadline = start + timeout;
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0 &&
-      errno != EINPROGRESS) {
-    result.error = system_error("connect");
+  const turn::UniqueFd fd =
+      connect_before(server, udp ? SOCK_DGRAM : SOCK_STREAM, deadline, result.error);
+  if (!fd.valid())
     return result;
-  }
-  if (!udp) {
-    pollfd p{fd.get(), POLLOUT, 0};
-    int err = 0;
-    socklen_t err_len = sizeof(err);
-    if (::poll(&p, 1, millis_left(deadline)) != 1 ||
-        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &err_len) != 0 || err != 0) {
-      errno = err != 0 ? err : ETIMEDOUT;
-      result.error = system_error("connect");
-      return result;
-    }
-  }
 
   // UDP: send, and again each quarter of the timeout. TCP: send once, then read one framed
   // message (RFC 8489 §6.2.2: the 20-byte header carries the length).

@@ -68,6 +68,9 @@ class Allocation {
   /// one, sharing permissions, channels and lifetime; unset (fd -1) otherwise.
   stun::SocketAddress second_relay;
   stun::SocketAddress second_advertised;
+  /// Its number in its worker's table, never reused there: the admin API names the session
+  /// "<worker>.<serial>".
+  std::uint64_t serial = 0;
   std::uint64_t created_ms = 0;
   std::uint64_t expires_ms = 0;
   std::uint32_t lifetime_s = 0;

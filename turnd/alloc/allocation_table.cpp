@@ -47,6 +47,7 @@ Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
   a->client_to_peer_limit.set_rate(request.max_bps, now_ms);
   a->peer_to_client_limit.set_rate(request.max_bps, now_ms);
   a->scheduled_ms = a->expires_ms;
+  a->serial = ++last_serial_;
 
   Allocation* raw = a.get();
   by_key_.emplace(key, std::move(a));
@@ -56,6 +57,14 @@ Created AllocationTable::create(const ClientKey& key, AllocationRequest request,
       stats_.active_allocations_by_transport[static_cast<std::size_t>(raw->transport)]);
   count_active();
   return {raw, {}};
+}
+
+Allocation* AllocationTable::find_serial(std::uint64_t serial) {
+  for (auto& [key, a] : by_key_) {
+    if (a->serial == serial)
+      return a.get();
+  }
+  return nullptr;
 }
 
 bool AllocationTable::add_second_relay(Allocation& a, const stun::SocketAddress& ip) {

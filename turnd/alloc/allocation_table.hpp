@@ -63,6 +63,8 @@ class AllocationTable {
   std::size_t offloaded_flows() const { return offloader_.flows(); }
 
   Allocation* find(const ClientKey& key);
+  /// The allocation with this serial (Allocation::serial), or null; a walk, for the admin API.
+  Allocation* find_serial(std::uint64_t serial);
   /// Takes the quota slot, then the bandwidth, then the relay socket; whatever fails first
   /// decides the error, and what was taken before it is given back.
   Created create(const ClientKey& key, AllocationRequest request, std::uint64_t now_ms);
@@ -123,6 +125,7 @@ class AllocationTable {
   ChannelOffloader offloader_;
   std::unordered_map<ClientKey, std::unique_ptr<Allocation>, ClientKeyHash> by_key_;
   std::vector<Allocation*> heap_;
+  std::uint64_t last_serial_ = 0;
 };
 
 }  // namespace turn

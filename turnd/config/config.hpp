@@ -181,6 +181,15 @@ struct Config {
   std::string prometheus_path = "/metrics";
   bool prometheus_username_labels = false;  ///< turn_traffic_* get a `user` label
 
+  // Admin API (coturn's CLI option names; JSON over HTTP; restart-only). Off unless
+  // cli-password is set: with no password it never listens, and a non-loopback cli-ip without
+  // one is a configuration error.
+  bool no_cli = false;
+  stun::SocketAddress cli_ip = stun::SocketAddress::v4({127, 0, 0, 1}, 0);
+  std::uint16_t cli_port = 5766;
+  std::string cli_password;  ///< plain, or coturn's "$5$<salt>$<sha256>" from turnadmin -P
+  bool admin_api() const { return !no_cli && !cli_password.empty(); }
+
   // Logging and process
   unsigned verbose = 0;  ///< 0 normal, 1 verbose, 2 Verbose
   std::string log_file;  ///< empty: stdout

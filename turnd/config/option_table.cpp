@@ -374,6 +374,12 @@ std::vector<OptionDef> build_table() {
       value("prometheus-path", &C::prometheus_path, http_path()).restart().eg("/stats"),
       flag("prometheus-username-labels", &C::prometheus_username_labels).restart(),
 
+      // The admin API (turnctl's endpoint) under coturn's CLI names; bound once at start.
+      flag("no-cli", &C::no_cli).restart(),
+      value("cli-ip", &C::cli_ip, ip()).restart().eg("127.0.0.2"),
+      value("cli-port", &C::cli_port, port()).restart().eg("5767"),
+      optional("cli-password", &C::cli_password, text()).restart().secret().eg("s3cret"),
+
       // Logging, read in the first pass so everything after it is logged as configured.
       value("log-file", &C::log_file, log_file()).dash('l').logging().eg("/var/log/turnd.log"),
       flag("no-stdout-log", &C::no_stdout_log).logging(),
@@ -441,10 +447,6 @@ std::vector<OptionDef> build_table() {
       legacy("tls-alternate-server"),
       legacy("udp-alternate-server"),
       legacy("tcp-alternate-server"),
-      legacy("no-cli"),
-      legacy("cli-ip"),
-      legacy("cli-port"),
-      legacy("cli-password").secret().eg("s3cret"),
       legacy("cli-max-output-sessions"),
       legacy("cli"),
       legacy("web-admin"),

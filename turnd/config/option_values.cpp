@@ -1,5 +1,6 @@
 #include "config/option_values.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -234,6 +235,29 @@ void check_distinct_ports(const Config& c) {
 
 }  // namespace
 
+namespace {
+
+bool is_loopback(const stun::SocketAddress& address) {
+  const stun::SocketAddress a = address.unmapped();
+  if (a.is_v4())
+    return a.ip[0] == 127;
+  static constexpr std::array<std::uint8_t, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                               0, 0, 0, 0, 0, 0, 0, 1};
+  return a.ip == kV6Loopback;
+}
+
+/// The admin API can end every session and reload the server: a listener other hosts can reach
+/// is refused unless a password guards it.
+void check_admin_endpoint(const Config& c) {
+  if (c.no_cli || !c.cli_password.empty() || is_loopback(c.cli_ip))
+    return;
+  throw ConfigError(c.origin_of("cli-ip") + ": option 'cli-ip': " + c.cli_ip.ip_string() +
+                    " is not a loopback address: the admin API there needs cli-password (or set "
+                    "no-cli)");
+}
+
+}  // namespace
+
 void validate(const Config& c) {
   check_distinct_ports(c);
   if (c.min_port > c.max_port) {
@@ -241,6 +265,7 @@ void validate(const Config& c) {
                       ": option 'min-port': " + std::to_string(c.min_port) + " is above max-port " +
                       std::to_string(c.max_port) + " (" + c.origin_of("max-port") + ")");
   }
+  check_admin_endpoint(c);
   if (c.lt_cred_mech && c.no_auth && c.origins.count("lt-cred-mech") != 0) {
     throw ConfigError(c.origin_of("no-auth") + ": option 'no-auth': excludes lt-cred-mech (" +
                       c.origin_of("lt-cred-mech") + ")");

@@ -112,6 +112,34 @@ std::vector<std::string> BanList::expire(std::uint64_t now_s) {
   return ended;
 }
 
+std::vector<BanList::Ban> BanList::bans() const {
+  std::vector<Ban> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, e] : entries_) {
+      if (e.banned_until != 0)
+        out.push_back({e.shown, e.banned_until});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Ban& a, const Ban& b) { return a.until_s < b.until_s; });
+  return out;
+}
+
+bool BanList::unban(const std::string& source) {
+  std::lock_guard lock(mu_);
+  for (auto& [key, e] : entries_) {
+    if (e.banned_until == 0 || e.shown != source)
+      continue;
+    e.banned_until = 0;
+    e.failures.clear();
+    active_.fetch_sub(1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    return true;
+  }
+  return false;
+}
+
 bool BanCache::banned(const BanList& list, const stun::SocketAddress& source, std::uint64_t now_s) {
   if (!list.any())
     return false;

@@ -67,6 +67,16 @@ class BanList {
   /// Ends the bans whose time is up and returns their sources as shown in the ban line.
   std::vector<std::string> expire(std::uint64_t now_s);
 
+  struct Ban {
+    std::string source;         ///< as shown(): an IPv4 address or an IPv6 /64
+    std::uint64_t until_s = 0;  ///< wall-clock second it ends
+  };
+  /// The running bans, soonest to end first (the admin API's list).
+  std::vector<Ban> bans() const;
+  /// Ends the ban of `source` (as shown()) now, and forgets its failures; false when it was not
+  /// banned. Workers see it at their next datagram (the generation moves).
+  bool unban(const std::string& source);
+
   std::size_t banned_count() const { return active_.load(std::memory_order_relaxed); }
   std::uint64_t bans_total() const { return bans_total_.load(std::memory_order_relaxed); }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "userdb/keys.hpp"
+#include "util/unique_fd.hpp"
 
 namespace turn::userdb {
 namespace {
@@ -24,18 +25,6 @@ std::string_view trim(std::string_view s) {
 [[noreturn]] void fail_errno(const std::string& what, const std::string& path) {
   throw UserDbError(path + ": " + what + ": " + std::strerror(errno));
 }
-
-/// Closes a file descriptor on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
 
 void write_all(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -99,8 +88,8 @@ std::vector<FlatEntry> parse_flat_file(std::string_view text, const std::string&
 
 std::string read_file(const std::string& path, bool& exists) {
   exists = false;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     if (errno == ENOENT)
       return {};
     fail_errno("cannot read", path);
@@ -109,7 +98,7 @@ std::string read_file(const std::string& path, bool& exists) {
   std::string text;
   char buf[8192];
   for (;;) {
-    const ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -125,10 +114,10 @@ std::string read_file(const std::string& path, bool& exists) {
 void edit_flat_file(const std::string& path,
                     const std::function<void(std::vector<std::string>& lines)>& edit) {
   const std::string lock_path = path + ".lock";
-  Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (lock.fd < 0)
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() < 0)
     fail_errno("cannot open the lock file", lock_path);
-  while (::flock(lock.fd, LOCK_EX) != 0) {
+  while (::flock(lock.get(), LOCK_EX) != 0) {
     if (errno != EINTR)
       fail_errno("cannot lock", lock_path);
   }
@@ -154,16 +143,16 @@ void edit_flat_file(const std::string& path,
     mode = old.st_mode & 07777;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (fd.fd < 0)
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (fd.get() < 0)
       fail_errno("cannot create", tmp);
     try {
-      ::fchmod(fd.fd, mode);  // umask must not narrow the old file's mode
-      if (exists && ::geteuid() == 0 && ::fchown(fd.fd, old.st_uid, old.st_gid) != 0) {
+      ::fchmod(fd.get(), mode);  // umask must not narrow the old file's mode
+      if (exists && ::geteuid() == 0 && ::fchown(fd.get(), old.st_uid, old.st_gid) != 0) {
         fail_errno("cannot keep the owner", tmp);
       }
-      write_all(fd.fd, out, tmp);
-      if (::fsync(fd.fd) != 0)
+      write_all(fd.get(), out, tmp);
+      if (::fsync(fd.get()) != 0)
         fail_errno("cannot sync", tmp);
     } catch (...) {
       ::unlink(tmp.c_str());
@@ -176,9 +165,9 @@ void edit_flat_file(const std::string& path,
     errno = saved;
     fail_errno("cannot replace", path);
   }
-  Fd dir(::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.fd >= 0)
-    ::fsync(dir.fd);
+  UniqueFd dir(::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() >= 0)
+    ::fsync(dir.get());
 }
 
 }  // namespace turn::userdb

@@ -61,6 +61,9 @@ Worker::Worker(unsigned index, SharedState& shared, SettingsPtr settings)
   uv_require(uv_async_init(loop_.get(), &handoff_async_, &Worker::on_handoff),
              "worker handoff async");
   handoff_async_.data = this;
+  uv_require(uv_async_init(loop_.get(), &tasks_async_, &Worker::on_tasks), "worker task async");
+  tasks_async_.data = this;
+  tasks_.open([this] { uv_succeeded(uv_async_send(&tasks_async_), "worker task"); });
   inbox_ = shared_.handoffs.inbox(index_);
   tcp_relay_ = std::make_unique<TcpRelay>(loop_.get(), *this, streams_, inbox_);
   if (inbox_ != nullptr)
@@ -161,6 +164,7 @@ void Worker::close_all() {
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&settings_async_), nullptr);
+  tasks_.close([this] { uv_close(reinterpret_cast<uv_handle_t*>(&tasks_async_), nullptr); });
   auto close_wakeup = [this] {
     uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
   };
@@ -431,6 +435,55 @@ void Worker::on_allocation_end(Allocation& a, const char* why) {
   tcp_relay_->end_allocation(a);
   // The relay sockets, quota slot, bandwidth and port reservation are the allocation's
   // leases: the table gives them back when it destroys the allocation, right after this.
+}
+
+void Worker::on_tasks(uv_async_t* handle) {
+  static_cast<Worker*>(handle->data)->tasks_.run_posted();
+}
+
+std::vector<SessionInfo> Worker::sessions(const std::string& user) const {
+  std::vector<SessionInfo> out;
+  const std::uint64_t now = now_ms();
+  allocations_.for_each([&](const Allocation& a) {
+    if (user.empty() || a.user == user)
+      out.push_back(describe_session(a, index_, config().realm, now));
+  });
+  return out;
+}
+
+void Worker::end_by_admin(Allocation& a) {
+  const ClientKey key = a.key;
+  allocations_.remove(a, "admin");
+  // The client sees its session end: TCP, TLS and DTLS clients lose the connection too (with no
+  // allocation left, closing it ends nothing more); a UDP client's next request gets 437.
+  if (key.connection != 0) {
+    if (StreamClient* s = streams_.find(key.connection)) {
+      streams_.close(*s, "admin");
+    } else if (dtls_.contains(key.connection)) {
+      dtls_.close(key.connection, "admin");
+    }
+  }
+  flush_relayed();
+}
+
+bool Worker::end_session(std::uint64_t serial) {
+  Allocation* a = allocations_.find_serial(serial);
+  if (a == nullptr)
+    return false;
+  end_by_admin(*a);
+  return true;
+}
+
+std::size_t Worker::end_user_sessions(const std::string& user) {
+  std::vector<std::uint64_t> serials;
+  allocations_.for_each([&](const Allocation& a) {
+    if (a.user == user)
+      serials.push_back(a.serial);
+  });
+  std::size_t ended = 0;
+  for (std::uint64_t serial : serials)
+    ended += end_session(serial) ? 1 : 0;
+  return ended;
 }
 
 void Worker::deliver(const ClientKey& key, stun::Bytes message) {

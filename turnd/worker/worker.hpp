@@ -16,6 +16,7 @@
 #include "alloc/allocation.hpp"
 #include "alloc/allocation_table.hpp"
 #include "alloc/relay_binder.hpp"
+#include "alloc/session_info.hpp"
 #include "conn/dtls_clients.hpp"
 #include "conn/peer_connection.hpp"
 #include "conn/stream_client.hpp"
@@ -30,6 +31,7 @@
 #include "relay/tcp_relay.hpp"
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
+#include "state/task_inbox.hpp"
 #include "util/stats.hpp"
 #include "worker/batch_pacer.hpp"
 
@@ -100,6 +102,18 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   unsigned index() const { return index_; }
   const WorkerStats& stats() const { return stats_; }
 
+  /// Thread-safe: runs `task` on this worker's loop soon; false when the worker is not running
+  /// (the task never runs). The admin API reads and ends sessions this way.
+  bool post_task(TaskInbox::Task task) { return tasks_.post(std::move(task)); }
+  // On this worker's thread (posted tasks):
+  /// Its sessions, or only those of `user` when it is not empty.
+  std::vector<SessionInfo> sessions(const std::string& user) const;
+  /// Ends the session with this serial (Allocation::serial): its allocation and, for TCP, TLS
+  /// and DTLS, the client's connection. False when there is none.
+  bool end_session(std::uint64_t serial);
+  /// Ends every session of `user`; how many.
+  std::size_t end_user_sessions(const std::string& user);
+
   // TurnContext: what the handlers and the relay path use, on this worker's thread only.
   std::uint64_t now_ms() const override { return uv_now(loop_.get()); }
   std::uint64_t wall_s() const override;
@@ -163,6 +177,9 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   void send_over_connection(const ClientKey& key, stun::Bytes message);
   static void on_tcp_relay_acceptable(uv_poll_t* handle, int status, int events);
   static void on_handoff(uv_async_t* handle);
+  static void on_tasks(uv_async_t* handle);
+  /// Ends `a` and the client's connection, for the admin API.
+  void end_by_admin(Allocation& a);
   static void on_relay_readable(uv_poll_t* handle, int status, int events);
   static void on_stop(uv_async_t* handle);
   static void on_settings(uv_async_t* handle);
@@ -213,6 +230,8 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   std::uint32_t next_connection_id_ = 1;
   HandoffInbox* inbox_ = nullptr;        ///< shared_.handoffs' inbox of this worker
   uv_async_t handoff_async_{};           ///< wakes the loop when something was posted to inbox_
+  TaskInbox tasks_;                      ///< the admin API's requests
+  uv_async_t tasks_async_{};             ///< wakes the loop when a task was posted
   std::unique_ptr<TcpRelay> tcp_relay_;  ///< RFC 6062: peer connections and data connections
   BatchPacer pacer_;
   std::uint64_t received_before_ = 0;  ///< datagrams + stream frames at the last iteration end

@@ -661,3 +661,24 @@ TEST_CASE("config: prometheus options (coturn's names and defaults); prometheus-
   CHECK(contains(warnings[0], "m.conf:1"));
   CHECK(contains(warnings[0], "prometheus-tls"));
 }
+
+TEST_CASE("config file: the admin API off loopback needs cli-password (issue 15)") {
+  TempFile f("realm=x\ncli-ip=0.0.0.0\ncli-port=5766\n");
+  std::vector<std::string> warnings;
+  const auto entries = turn::read_config_file(f.path, warnings);
+  try {
+    turn::apply_entries(entries, {}, warnings);
+    FAIL("no ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(contains(e.what(), f.path + ":2"));
+    CHECK(contains(e.what(), "cli-ip"));
+    CHECK(contains(e.what(), "cli-password"));
+  }
+  // With a password, or with no-cli, or on loopback, it loads.
+  TempFile with_password("cli-ip=0.0.0.0\ncli-password=s3cret\n");
+  CHECK_NOTHROW(
+      turn::apply_entries(turn::read_config_file(with_password.path, warnings), {}, warnings));
+  TempFile off("cli-ip=0.0.0.0\nno-cli\n");
+  CHECK_NOTHROW(turn::apply_entries(turn::read_config_file(off.path, warnings), {}, warnings));
+  CHECK(error_of({}, {{"cli-ip", "127.0.0.2", true, "command line"}}).empty());
+}
