@@ -21,7 +21,7 @@ struct SessionInfo {
   bool tcp_relay = false;           ///< RFC 6062
   std::uint64_t age_s = 0;
   std::uint64_t lifetime_left_s = 0;
-  Traffic traffic;                       ///< live: offloaded channels counted at each sweep
+  Traffic traffic;                       ///< live: the kernel fast path's counts collected first
   std::vector<std::string> permissions;  ///< peer IPs
   struct Channel {
     std::uint16_t number = 0;

@@ -441,7 +441,9 @@ void Worker::on_tasks(uv_async_t* handle) {
   static_cast<Worker*>(handle->data)->tasks_.run_posted();
 }
 
-std::vector<SessionInfo> Worker::sessions(const std::string& user) const {
+std::vector<SessionInfo> Worker::sessions(const std::string& user) {
+  // What the kernel fast path relayed since the last sweep, so the traffic shown is live.
+  allocations_.collect_offloaded();
   std::vector<SessionInfo> out;
   const std::uint64_t now = now_ms();
   allocations_.for_each([&](const Allocation& a) {

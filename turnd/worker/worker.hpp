@@ -107,7 +107,7 @@ class Worker final : public TurnContext, public RelayBinder, public StreamHost, 
   bool post_task(TaskInbox::Task task) { return tasks_.post(std::move(task)); }
   // On this worker's thread (posted tasks):
   /// Its sessions, or only those of `user` when it is not empty.
-  std::vector<SessionInfo> sessions(const std::string& user) const;
+  std::vector<SessionInfo> sessions(const std::string& user);
   /// Ends the session with this serial (Allocation::serial): its allocation and, for TCP, TLS
   /// and DTLS, the client's connection. False when there is none.
   bool end_session(std::uint64_t serial);
