@@ -16,7 +16,8 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config dpkg-dev libuv1-dev libssl-dev libcli11-dev \
-      prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libsqlite3-dev libbpf-dev clang && rm -rf /var/lib/apt/lists/*
+      prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libsqlite3-dev libbpf-dev clang \
+      libhiredis-dev libpq-dev libmariadb-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY cmake cmake

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages turnd's build and benchmarks need and, with --tests, what the
 # tests need too (coturn's turnutils_* clients, fail2ban-regex, Chromium for the browser test,
-# podman with runc and debootstrap for the container test, Prometheus for the metrics test).
+# podman with runc and debootstrap for the container test, Prometheus for the metrics test,
+# Redis, PostgreSQL and MariaDB for the database user stores' tests).
 # Idempotent: installs only what is missing. Run as root.
 set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config clang-format
   libuv1-dev libssl-dev libcli11-dev prometheus-cpp-dev doctest-dev libbenchmark-dev
   libsqlite3-dev sqlite3 python3 iproute2 procps libbpf-dev libcivetweb-dev nlohmann-json3-dev
+  libhiredis-dev libpq-dev libmariadb-dev
 )
 if [ "${1:-}" = "--tests" ]; then
-  PACKAGES+=(coturn fail2ban chromium libnss3-tools ethtool podman runc debootstrap prometheus)
+  PACKAGES+=(coturn fail2ban chromium libnss3-tools ethtool podman runc debootstrap prometheus
+    redis-server postgresql mariadb-server catatonit)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

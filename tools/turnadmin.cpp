@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "stun/integrity.hpp"
 #include "userdb/admin_store.hpp"
 #include "userdb/keys.hpp"
+#include "userdb/remote_db.hpp"
 
 namespace {
 
@@ -47,6 +49,12 @@ Options with mandatory values:
 	-b, --db, --userdb		SQLite database file (or flat user file: an existing text
 					  file, or a new file named *.conf or *.txt), default value is
 					  /var/lib/turn/turndb (or /var/db/turndb, /usr/local/var/db/turndb).
+	-e, --psql-userdb, --sql-userdb	PostgreSQL connection string (libpq's), e.g.
+					  "host=127.0.0.1 dbname=coturn user=turn password=... connect_timeout=5".
+	-M, --mysql-userdb		MySQL/MariaDB connection string, e.g. "host=127.0.0.1
+					  dbname=coturn user=turn password=... port=3306 connect_timeout=5".
+	-N, --redis-userdb		Redis connection string, e.g. "ip=127.0.0.1 dbname=0
+					  password=... port=6379 connect_timeout=5".
 	-u, --user			Username
 	-r, --realm			Realm
 	-p, --password			Password
@@ -59,8 +67,7 @@ Options with mandatory values:
 					Setting to zero value means removal of the option.
 	-h, --help			Help
 
-Not supported (yet): -e/--psql-userdb, -M/--mysql-userdb, -N/--redis-userdb,
--J/--mongo-userdb, -E, -x, -f, -v.
+Not supported: -J/--mongo-userdb, -E, -x, -f, -v.
 )";
 
 /// A failure that ends the run: message to stderr, then exit `code`.
@@ -86,7 +93,7 @@ void must_set(const std::string& value, const char* what) {
 struct Args {
   std::string db, user, realm, password, origin, secret;
   std::optional<std::uint64_t> user_quota, total_quota, max_bps;
-  std::string unsupported_db;  ///< the option name when a non-SQLite backend was asked for
+  turn::userdb::RemoteDbSpec server;  ///< -N / -e / -M: a database server instead of -b
 };
 
 void print_rows(const std::vector<AdminRow>& rows) {
@@ -99,12 +106,12 @@ int run(const std::string& command, const Args& a) {
     std::cout << turn::userdb::encrypt_password(a.password) << '\n';
     return 0;
   }
-  if (!a.unsupported_db.empty()) {
-    throw Exit{"option " + a.unsupported_db +
-               " is not supported (yet): use -b with an SQLite database or a flat user file"};
-  }
   const std::string db = a.db.empty() ? default_db_path() : a.db;
-  auto open = [&](bool write) { return AdminStore::open(db, write); };
+  auto open = [&](bool write) {
+    if (a.server.configured())
+      return turn::userdb::open_remote_store(a.server);
+    return AdminStore::open(db, write);
+  };
 
   if (command == "l") {
     print_rows(open(false)->list_users(a.realm));
@@ -253,12 +260,17 @@ int main(int argc, char** argv) {
   app.add_option("--total-quota", a.total_quota);
   app.add_option("--max-bps", a.max_bps);
   std::string unsupported_value;
-  std::vector<CLI::Option*> unsupported_db;
-  for (const char* flags : {"-e,--psql-userdb,--sql-userdb", "-M,--mysql-userdb",
-                            "-N,--redis-userdb", "-J,--mongo-userdb"}) {
-    unsupported_db.push_back(app.add_option(flags, unsupported_value));
-  }
+  // The last database option given wins, as with coturn's getopt loop.
+  std::map<const CLI::Option*, turn::userdb::DbKind> server_of;
+  std::string server_connection[3];
+  server_of[app.add_option("-e,--psql-userdb,--sql-userdb", server_connection[0])] =
+      turn::userdb::DbKind::kPostgres;
+  server_of[app.add_option("-M,--mysql-userdb", server_connection[1])] =
+      turn::userdb::DbKind::kMysql;
+  server_of[app.add_option("-N,--redis-userdb", server_connection[2])] =
+      turn::userdb::DbKind::kRedis;
   std::vector<CLI::Option*> unsupported_cmd;
+  unsupported_cmd.push_back(app.add_option("-J,--mongo-userdb", unsupported_value));
   unsupported_cmd.push_back(app.add_flag("-E,--generate-encrypted-password-aes"));
   for (const char* flags : {"-x,--key-path", "-f,--file-key-path", "-v,--verify"})
     unsupported_cmd.push_back(app.add_option(flags, unsupported_value));
@@ -281,14 +293,16 @@ int main(int argc, char** argv) {
       if (o->count() > 0)
         throw Exit{"option " + o->get_name() + " is not supported (yet)"};
     }
-    for (auto* o : unsupported_db) {
-      if (o->count() > 0)
-        a.unsupported_db = o->get_name();
-    }
     std::string command;
     for (const CLI::Option* o : app.parse_order()) {
       if (auto it = command_of.find(o); it != command_of.end())
         command = it->second;
+      if (auto it = server_of.find(o); it != server_of.end()) {
+        const auto kind = it->second;
+        a.server = {kind, server_connection[kind == turn::userdb::DbKind::kPostgres ? 0
+                                            : kind == turn::userdb::DbKind::kMysql  ? 1
+                                                                                    : 2]};
+      }
     }
     if (command.empty()) {
       std::fputs(kUsage, stderr);

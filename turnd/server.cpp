@@ -119,6 +119,8 @@ Server::Server(Config config) : config_(std::move(config)) {
   listeners_ = bound.udp;
   stream_listeners_ = bound.tcp;
   userdb_ = std::make_unique<UserDbSource>(config_);
+  bool remote_reachable = false;
+  auto remote_db = read_remote_users(config_, *userdb_, remote_reachable);
   auto users = userdb_->reload();  // UserDbError: a startup error naming the file
   for (const auto& w : users->warnings())
     log::warning(w);
@@ -153,6 +155,10 @@ Server::Server(Config config) : config_(std::move(config)) {
   control_tasks_async_.data = this;
   control_tasks_.open(
       [this] { uv_succeeded(uv_async_send(&control_tasks_async_), "control task"); });
+  uv_require(uv_async_init(&loop_, &remote_users_async_, &Server::on_remote_users),
+             "user database async");
+  remote_users_async_.data = this;
+  watch_remote_users(std::move(remote_db), remote_reachable);
   // Users added or removed with turnadmin apply within about a second, without SIGHUP.
   uv_require(uv_timer_init(&loop_, &userdb_timer_), "user database timer");
   userdb_timer_.data = this;
@@ -236,6 +242,8 @@ void Server::on_stop(uv_async_t* handle) {
   if (self->stopping_.exchange(true))
     return;  // closing twice would abort libuv
   uv_close(reinterpret_cast<uv_handle_t*>(&self->userdb_timer_), nullptr);
+  self->remote_users_.reset();  // joins its thread: nothing wakes the async after this
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->remote_users_async_), nullptr);
   for (auto& s : self->signals_)
     uv_close(reinterpret_cast<uv_handle_t*>(s.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
@@ -264,6 +272,48 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
   }
   log::info(std::string("signal ") + ::strsignal(signum) + ": stopping");
   on_stop(&self->stop_async_);
+}
+
+std::unique_ptr<userdb::RemoteDb> Server::read_remote_users(const Config& config,
+                                                            UserDbSource& into, bool& reachable) {
+  const auto spec = userdb::RemoteDbSpec::from(config);
+  reachable = false;
+  if (!spec.configured())
+    return nullptr;
+  auto db = std::make_unique<userdb::RemoteDb>(spec);
+  // A restart with the database down still starts (coturn does too): the static users and
+  // REST secrets of the config serve, and the watcher retries until the database is back.
+  try {
+    auto contents = db->read();
+    log::info("user database " + spec.describe() + ": " + std::to_string(contents.users.size()) +
+              " user(s), " + std::to_string(contents.secrets.size()) + " secret(s)");
+    into.set_remote(spec.describe(), std::move(contents));
+    reachable = true;
+  } catch (const std::exception& e) {
+    log::error("user database " + spec.describe() + ": " + e.what() +
+               "; starting without its users, retrying until it is reachable");
+    into.set_remote(spec.describe(), std::nullopt);
+  }
+  return db;
+}
+
+void Server::watch_remote_users(std::unique_ptr<userdb::RemoteDb> db, bool reachable) {
+  remote_users_.reset();
+  if (!db)
+    return;
+  remote_users_ = std::make_unique<userdb::RemoteDbWatcher>(
+      std::move(*db), config_.userdb_refresh, reachable, userdb_->remote(),
+      [this] { uv_succeeded(uv_async_send(&remote_users_async_), "user database update"); });
+}
+
+void Server::on_remote_users(uv_async_t* handle) {
+  auto* self = static_cast<Server*>(handle->data);
+  if (!self->remote_users_)
+    return;
+  if (auto contents = self->remote_users_->take()) {
+    self->userdb_->set_remote(self->remote_users_->spec().describe(), std::move(contents));
+    self->refresh_users(true);
+  }
 }
 
 void Server::on_userdb_timer(uv_timer_t* handle) {
@@ -314,7 +364,7 @@ void Server::refresh_users(bool force) {
       log::warning(w);
     shared_->auth.set_users(users);
     apply_limits(*users);
-    log::info("user database " + userdb_->path() +
+    log::info("user database " + userdb_->describe() +
               " reloaded: " + std::to_string(users->user_count()) + " user(s)");
   } catch (const std::exception& e) {
     log::error(std::string("user database: ") + e.what() + " (the previous users stay)");
@@ -347,6 +397,9 @@ bool Server::reload() {
   Config next;
   std::unique_ptr<UserDbSource> source;
   std::shared_ptr<const UserDbSnapshot> users;
+  std::unique_ptr<userdb::RemoteDb> remote_db;
+  bool remote_reachable = false;
+  bool remote_changed = false;
   std::vector<std::string> restart_needed;
   try {
     next = loader_();
@@ -354,6 +407,14 @@ bool Server::reload() {
     // server keeps running with.
     restart_needed = keep_restart_only(config_, next);
     source = std::make_unique<UserDbSource>(next);
+    // The same database server: its last contents carry over (the watcher reads it again
+    // below); another one is read now, like at startup.
+    if (remote_users_ && remote_users_->spec() == userdb::RemoteDbSpec::from(next)) {
+      source->set_remote(remote_users_->spec().describe(), userdb_->remote());
+    } else {
+      remote_db = read_remote_users(next, *source, remote_reachable);
+      remote_changed = true;
+    }
     users = source->reload();
   } catch (const std::exception& e) {
     log::error(std::string("reload failed, the running configuration stays: ") + e.what());
@@ -378,7 +439,15 @@ bool Server::reload() {
   userdb_ = std::move(source);
   for (const auto& w : users->warnings())
     log::warning(w);
+  const bool refresh_changed = next.userdb_refresh != config_.userdb_refresh;
   config_ = std::move(next);
+  if (remote_changed) {
+    watch_remote_users(std::move(remote_db), remote_reachable);
+  } else if (remote_users_ && refresh_changed) {
+    watch_remote_users(std::make_unique<userdb::RemoteDb>(remote_users_->spec()), true);
+  } else if (remote_users_) {
+    remote_users_->refresh_now();
+  }
   shared_->auth.set_users(users);
   apply_limits(*users);
   apply_guards(config_);

@@ -20,6 +20,7 @@
 #include "state/settings.hpp"
 #include "state/shared_state.hpp"
 #include "state/task_inbox.hpp"
+#include "userdb/remote_db_watcher.hpp"
 #include "userdb/source.hpp"
 #include "util/log.hpp"
 #include "worker/worker.hpp"
@@ -91,6 +92,14 @@ class Server final : public MetricsSource, public AdminBackend {
   static void on_stop(uv_async_t* handle);
   static void on_userdb_timer(uv_timer_t* handle);
   static void on_control_tasks(uv_async_t* handle);
+  static void on_remote_users(uv_async_t* handle);
+  /// For a database server (redis-userdb, psql-userdb, mysql-userdb): reads it once now, with
+  /// its bounded connect wait, into userdb_ (an unreachable one is logged and retried), and
+  /// returns the reader for the watcher thread; nullptr when none is configured.
+  std::unique_ptr<userdb::RemoteDb> read_remote_users(const Config& config, UserDbSource& into,
+                                                      bool& reachable);
+  /// Starts (or, when the database or userdb-refresh changed, restarts) the watcher thread.
+  void watch_remote_users(std::unique_ptr<userdb::RemoteDb> db, bool reachable);
   /// Re-reads the user database when it changed (or always, with `force`) and hands the new
   /// snapshot to the workers; on an error the previous users stay.
   void refresh_users(bool force);
@@ -130,6 +139,9 @@ class Server final : public MetricsSource, public AdminBackend {
   std::unique_ptr<MetricsServer> metrics_;
   /// Likewise: its requests wait on the workers and the control loop.
   std::unique_ptr<AdminServer> admin_;
+  uv_async_t remote_users_async_{};  ///< the watcher's "new contents" (open while it runs)
+  /// Last: stopped (its thread joined) before anything it wakes goes away.
+  std::unique_ptr<userdb::RemoteDbWatcher> remote_users_;
 };
 
 }  // namespace turn

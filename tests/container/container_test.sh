@@ -11,7 +11,8 @@
 #  - `podman stop` (SIGTERM to PID 1) stops turnd by itself (exit status 0, before the stop
 #    timeout would SIGKILL it) and the open allocation is logged as it ends;
 #  - run as the README says for the kernel fast path, the image loads it, drops to its user, the
-#    kernel relays the call, and the TC filter is gone after the stop.
+#    kernel relays the call, and the TC filter is gone after the stop;
+#  - conf/deploy/turnd-cluster.yaml runs with podman kube play (tests/container/kube_play_test.sh).
 # Needs root, podman (runc), debootstrap and coturn's turnutils_*. Usage: container_test.sh [tag]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -206,6 +207,11 @@ if [ "${offloaded:-0}" -ge 1000 ] && [ "$filters_after" = "$filters_before" ]; t
 else
   fail "offloaded ${offloaded:-0} packets (expected >= 1000), filters on lo $filters_before -> $filters_after"
 fi
+
+# The cluster manifest (conf/deploy/turnd-cluster.yaml) on this image, with podman kube play.
+podman rm -f "$NAME" >/dev/null 2>&1
+if bash "$HERE/kube_play_test.sh" "$TAG"; then pass "conf/deploy's manifest runs under podman kube play"; else
+  fail "conf/deploy's manifest under podman kube play"; fi
 
 [ "$failures" = 0 ] && echo "container: all checks passed" && exit 0
 echo "container: $failures check(s) failed"

@@ -183,8 +183,10 @@ rc=$?
 ours -g -b "$WORK/e.db" -r r >/dev/null 2>&1 && fail "error: -g without an option" ||
   pass "error: -g without an option"
 ours >/dev/null 2>&1 && fail "error: no command" || pass "error: no command"
-ours -a -N "host=x" -u a -r r -p p >/dev/null 2>&1 && fail "error: -N redis" ||
-  pass "error: -N redis is not supported"
+err=$(ours -a -J "mongodb://x" -u a -r r -p p 2>&1 >/dev/null)
+rc=$?
+[[ $rc -eq 1 && "$err" == *"not supported"* ]] && pass "error: -J mongo is not supported" ||
+  fail "error: -J mongo is not supported (rc=$rc, $err)"
 ours -l -b "$WORK/e.db" extra >/dev/null 2>&1 && fail "error: stray argument" ||
   pass "error: stray argument"
 out=$(ours -h)

@@ -50,6 +50,15 @@ void settle() {
 
 }  // namespace
 
+TEST_CASE("config: one user database at most, named with where the other one is") {
+  const std::string err =
+      config_error("realm=r\nuserdb=/tmp/x.db\nredis-userdb=\"ip=127.0.0.1\"\n");
+  CAPTURE(err);
+  CHECK(err.find("test.conf:3: option 'redis-userdb': only one user database") == 0);
+  CHECK(err.find("userdb is already set (test.conf:2)") != std::string::npos);
+  CHECK(config_error("psql-userdb=\"host=x\"\n") == "no error");
+}
+
 TEST_CASE("config: REST options and unsupported databases") {
   std::vector<std::string> warnings;
   auto c = config_from(
@@ -69,13 +78,19 @@ TEST_CASE("config: REST options and unsupported databases") {
   CHECK(d.rest_api_separator == ':');
   CHECK_FALSE(config_from("realm=r\n").use_auth_secret);
 
-  for (const char* name :
-       {"redis-userdb", "psql-userdb", "sql-userdb", "mysql-userdb", "mongo-userdb"}) {
-    const std::string err = config_error("realm=r\n\n" + std::string(name) + "=\"host=x\"\n");
-    CAPTURE(err);
-    CHECK(err.find("test.conf:3: option '" + std::string(name) + "'") == 0);
-    CHECK(err.find("not supported (yet)") != std::string::npos);
-  }
+  const std::string mongo = config_error("realm=r\n\nmongo-userdb=\"mongodb://x\"\n");
+  CAPTURE(mongo);
+  CHECK(mongo.find("test.conf:3: option 'mongo-userdb'") == 0);
+  CHECK(mongo.find("not supported by turnd") != std::string::npos);
+
+  // The database servers: coturn's connection strings, kept as written.
+  const auto r = config_from("redis-userdb=\"ip=127.0.0.1 dbname=2 password=pw\"\n");
+  CHECK(r.redis_userdb == "ip=127.0.0.1 dbname=2 password=pw");
+  CHECK(config_from("sql-userdb=\"host=db user=turn\"\n").psql_userdb == "host=db user=turn");
+  CHECK(config_from("mysql-userdb=\"host=db dbname=coturn\"\n").mysql_userdb ==
+        "host=db dbname=coturn");
+  CHECK(config_from("userdb-refresh=30\n").userdb_refresh == 30);
+  CHECK(config_error("userdb-refresh=0\n").find("test.conf:1: option 'userdb-refresh'") == 0);
   // The command line's short names exist for them.
   bool found_c = false;
   for (const auto& o : turn::known_options()) {

@@ -98,6 +98,14 @@ struct Config {
   std::string realm = "turnd";
   std::vector<StaticUser> users;
   std::string userdb;  ///< coturn SQLite database, or a flat file of user:password lines
+  /// Database servers with coturn's schemas (at most one of them, and not with userdb): the
+  /// connection strings of redis-userdb, psql-userdb and mysql-userdb.
+  std::string redis_userdb;
+  std::string psql_userdb;
+  std::string mysql_userdb;
+  /// How often a database server is read again when it cannot announce changes itself (SQL,
+  /// or Redis without keyspace notifications), seconds. turnd's own option.
+  unsigned userdb_refresh = 5;
   unsigned stale_nonce = 600;
   /// TURN REST API credentials (use-auth-secret): secrets from static-auth-secret and the
   /// database's turn_secret table; usernames are "expiry<rest_api_separator>user".

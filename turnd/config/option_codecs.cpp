@@ -62,6 +62,11 @@ Codec<std::string> text() {
   return {true, require_value, as_is, {}};
 }
 
+Codec<std::string> connection_string() {
+  return {true, require_value, as_is,
+          [](const std::string& s) { return masked_connection_string(s); }};
+}
+
 Codec<char> character() {
   return {true,
           [](const ConfigEntry& e) { return require_value(e)[0]; },

@@ -31,6 +31,8 @@ Codec<std::uint64_t> rate(unsigned min, unsigned max);
 /// A number, or the bare flag for `bare` (stale-nonce alone means 600 s).
 Codec<unsigned> count_or(unsigned bare, unsigned min, unsigned max);
 Codec<std::string> text();
+/// A database connection string; masked, only its password is hidden.
+Codec<std::string> connection_string();
 Codec<char> character();
 Codec<stun::SocketAddress> ip();
 Codec<ExternalMapping> external_ip();

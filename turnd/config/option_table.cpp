@@ -183,8 +183,9 @@ Opt refused_userdb(std::string_view name) {
   Opt o(name, Role::kRefused);
   o.def().apply = [](Config&, const ConfigEntry& e) {
     throw ConfigError(e.origin + ": option '" + e.name +
-                      "' is not supported (yet) by turnd: use userdb=FILE (a coturn SQLite "
-                      "database or a flat user file)");
+                      "' is not supported by turnd: use redis-userdb, psql-userdb, "
+                      "mysql-userdb or userdb=FILE (a coturn SQLite database or a flat user "
+                      "file)");
   };
   return std::move(o).secret().eg("host=db.example.org user=turn password=s3cret");
 }
@@ -307,10 +308,27 @@ std::vector<OptionDef> build_table() {
           .eg("rest-s3cret")
           .then([](Config& c) { c.use_auth_secret = true; }),
       value("rest-api-separator", &C::rest_api_separator, character()).dash('C').eg("-"),
-      refused_userdb("redis-userdb").dash('N'),
-      refused_userdb("psql-userdb").dash('e'),
-      refused_userdb("sql-userdb"),
-      refused_userdb("mysql-userdb").dash('M'),
+      // Database servers with coturn's schemas; read off the workers, the last good users kept
+      // while one is unreachable (README: User database servers).
+      optional("redis-userdb", &C::redis_userdb, connection_string())
+          .dash('N')
+          .users()
+          .secret()
+          .eg("ip=127.0.0.1 dbname=0 password=s3cret port=6379 connect_timeout=5"),
+      optional("psql-userdb", &C::psql_userdb, connection_string())
+          .dash('e')
+          .users()
+          .secret()
+          .eg("host=127.0.0.1 dbname=coturn user=turn password=s3cret connect_timeout=5"),
+      alias("sql-userdb", "psql-userdb", &C::psql_userdb, connection_string())
+          .secret()
+          .eg("host=127.0.0.1 dbname=coturn user=turn password=s3cret"),
+      optional("mysql-userdb", &C::mysql_userdb, connection_string())
+          .dash('M')
+          .users()
+          .secret()
+          .eg("host=127.0.0.1 dbname=coturn user=turn password=s3cret port=3306"),
+      value("userdb-refresh", &C::userdb_refresh, count(1, 3600)).eg("10"),
       refused_userdb("mongo-userdb").dash('J'),
       // Like the realm: nonces already issued keep the lifetime they were issued under.
       value("stale-nonce", &C::stale_nonce, count_or(600, 1, kDay)).restart().eg("300"),

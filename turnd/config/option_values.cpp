@@ -258,7 +258,60 @@ void check_admin_endpoint(const Config& c) {
 
 }  // namespace
 
+std::string masked_connection_string(std::string_view text) {
+  std::string out(text);
+  for (std::string_view key : {"password=", "pwd=", "passwd="}) {
+    for (std::size_t at = out.find(key); at != std::string::npos; at = out.find(key, at + 1)) {
+      if (at != 0 && out[at - 1] != ' ' && out[at - 1] != '\t')
+        continue;  // the tail of another key's name
+      std::size_t begin = at + key.size(), end = begin;
+      if (end < out.size() && out[end] == '\'') {
+        for (++end; end < out.size() && out[end] != '\''; ++end) {
+          if (out[end] == '\\')
+            ++end;
+        }
+        end = std::min(end + 1, out.size());
+      } else {
+        while (end < out.size() && out[end] != ' ' && out[end] != '\t')
+          ++end;
+      }
+      out.replace(begin, end - begin, "***");
+    }
+  }
+  // A libpq URI: postgresql://user:password@host/db
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      out.replace(colon + 1, at - colon - 1, "***");
+  }
+  return out;
+}
+
+namespace {
+
+/// coturn keeps one user database; two would leave which one answers to the order of lines.
+void check_one_userdb(const Config& c) {
+  std::vector<std::string> set;
+  if (!c.userdb.empty())
+    set.push_back("userdb");
+  if (!c.redis_userdb.empty())
+    set.push_back("redis-userdb");
+  if (!c.psql_userdb.empty())
+    set.push_back("psql-userdb");
+  if (!c.mysql_userdb.empty())
+    set.push_back("mysql-userdb");
+  if (set.size() < 2)
+    return;
+  throw ConfigError(c.origin_of(set[1]) + ": option '" + set[1] + "': only one user database " +
+                    "can be configured, and " + set[0] + " is already set (" + c.origin_of(set[0]) +
+                    ")");
+}
+
+}  // namespace
+
 void validate(const Config& c) {
+  check_one_userdb(c);
   check_distinct_ports(c);
   if (c.min_port > c.max_port) {
     throw ConfigError(c.origin_of("min-port") +

@@ -28,6 +28,9 @@ const std::string& require_value(const ConfigEntry& e);
 std::string parse_syslog_facility(const ConfigEntry& e);
 std::string parse_log_level(const ConfigEntry& e);
 std::string parse_log_format(const ConfigEntry& e);
+/// A database connection string with the password's value (password=, pwd=, a URI's
+/// user:password@) replaced by "***", for logs and printed configurations.
+std::string masked_connection_string(std::string_view text);
 
 /// Cross-option checks (port range order, listener ports that collide, ...); throws ConfigError.
 void validate(const Config& c);

@@ -11,9 +11,30 @@
 
 #include "userdb/flat_file.hpp"
 #include "userdb/keys.hpp"
+#include "userdb/sql_store.hpp"
 
 namespace turn::userdb {
 namespace {
+
+/// An SQLite file as an SqlConnection that owns it.
+class OwnedSqlite final : public SqlConnection {
+ public:
+  OwnedSqlite(const std::string& path, bool write)
+      : db_(path, write ? Sqlite::Mode::kWrite : Sqlite::Mode::kRead), conn_(db_) {}
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  const std::string& describe() const override { return conn_.describe(); }
+  std::vector<Row> query(std::string_view sql, Params params) override {
+    return conn_.query(sql, params);
+  }
+  bool has_table(std::string_view name) override { return conn_.has_table(name); }
+  void transaction(bool write, const std::function<void()>& body) override {
+    conn_.transaction(write, body);
+  }
+
+ private:
+  Sqlite db_;
+  SqliteConnection conn_;
+};
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -40,144 +61,6 @@ int default_port(std::string_view scheme) {
     return 5349;
   return 0;
 }
-
-class SqliteStore final : public AdminStore {
- public:
-  SqliteStore(const std::string& path, bool writable) {
-    if (writable || detect_db_kind(path) != DbKind::kMissing)
-      db_ = std::make_unique<Sqlite>(path, writable ? Sqlite::Mode::kWrite : Sqlite::Mode::kRead);
-  }
-
-  DbKind kind() const override { return DbKind::kSqlite; }
-
-  void set_user(const std::string& realm, const std::string& name,
-                const std::string& hex_key) override {
-    run("INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) VALUES(?,?,?)",
-        {realm, name, hex_key});
-  }
-  void delete_user(const std::string& realm, const std::string& name) override {
-    run("DELETE FROM turnusers_lt WHERE name=? AND realm=?", {name, realm});
-  }
-  std::vector<AdminRow> list_users(const std::string& realm) override {
-    return realm.empty() ? list("turnusers_lt",
-                                "SELECT name, realm, '' FROM turnusers_lt ORDER BY realm, name", {})
-                         : list("turnusers_lt",
-                                "SELECT name, realm, '' FROM turnusers_lt WHERE realm=? ORDER BY "
-                                "name",
-                                {realm});
-  }
-  void set_secret(const std::string& realm, const std::string& secret) override {
-    write([&] {
-      exec_bound("DELETE FROM turn_secret WHERE value=? AND realm=?", {secret, realm});
-      exec_bound("INSERT OR REPLACE INTO turn_secret (realm,value) VALUES(?,?)", {realm, secret});
-    });
-  }
-  void delete_secret(const std::string& realm, const std::string& secret) override {
-    if (secret.empty()) {
-      run("DELETE FROM turn_secret WHERE realm=?", {realm});
-    } else {
-      run("DELETE FROM turn_secret WHERE value=? AND realm=?", {secret, realm});
-    }
-  }
-  std::vector<AdminRow> list_secrets(const std::string& realm) override {
-    return realm.empty()
-               ? list("turn_secret",
-                      "SELECT value, realm, '' FROM turn_secret ORDER BY realm, value", {})
-               : list("turn_secret",
-                      "SELECT value, realm, '' FROM turn_secret WHERE realm=? ORDER BY value",
-                      {realm});
-  }
-  void set_realm_option(const std::string& realm, const std::string& opt,
-                        std::uint64_t value) override {
-    if (value == 0) {
-      run("DELETE FROM turn_realm_option WHERE realm=? AND opt=?", {realm, opt});
-    } else {
-      run("INSERT OR REPLACE INTO turn_realm_option (realm,opt,value) VALUES(?,?,?)",
-          {realm, opt, std::to_string(value)});
-    }
-  }
-  std::vector<AdminRow> list_realm_options(const std::string& realm) override {
-    return realm.empty() ? list("turn_realm_option",
-                                "SELECT opt, realm, value FROM turn_realm_option ORDER BY realm, "
-                                "opt",
-                                {})
-                         : list("turn_realm_option",
-                                "SELECT opt, realm, value FROM turn_realm_option WHERE realm=? "
-                                "ORDER BY realm, opt",
-                                {realm});
-  }
-  void set_admin(const std::string& name, const std::string& realm,
-                 const std::string& encrypted_password) override {
-    run("INSERT OR REPLACE INTO admin_user (realm,name,password) VALUES(?,?,?)",
-        {realm, name, encrypted_password});
-  }
-  void delete_admin(const std::string& name) override {
-    run("DELETE FROM admin_user WHERE name=?", {name});
-  }
-  std::vector<AdminRow> list_admins() override {
-    return list("admin_user", "SELECT name, realm, '' FROM admin_user ORDER BY realm, name", {});
-  }
-  void add_origin(const std::string& origin, const std::string& realm) override {
-    run("INSERT OR REPLACE INTO turn_origin_to_realm (origin,realm) VALUES(?,?)", {origin, realm});
-  }
-  void delete_origin(const std::string& origin) override {
-    run("DELETE FROM turn_origin_to_realm WHERE origin=?", {origin});
-  }
-  std::vector<AdminRow> list_origins(const std::string& realm) override {
-    return realm.empty()
-               ? list("turn_origin_to_realm",
-                      "SELECT origin, realm, '' FROM turn_origin_to_realm ORDER BY realm, "
-                      "origin",
-                      {})
-               : list("turn_origin_to_realm",
-                      "SELECT origin, realm, '' FROM turn_origin_to_realm WHERE realm=? "
-                      "ORDER BY origin",
-                      {realm});
-  }
-
- protected:
-  std::string unsupported_message(const char* what) const override {
-    return std::string(what) + ": not supported";
-  }
-
- private:
-  void write(const std::function<void()>& body) {
-    db_->transaction(true, [&] {
-      db_->ensure_schema();
-      body();
-    });
-  }
-  void exec_bound(std::string_view sql, std::initializer_list<std::string_view> params) {
-    auto st = db_->prepare(sql);
-    int i = 0;
-    for (auto p : params)
-      st.bind(++i, p);
-    while (st.step()) {
-    }
-  }
-  void run(std::string_view sql, std::initializer_list<std::string_view> params) {
-    write([&] { exec_bound(sql, params); });
-  }
-  std::vector<AdminRow> list(const char* table, std::string_view sql,
-                             std::initializer_list<std::string_view> params) {
-    std::vector<AdminRow> rows;
-    if (!db_)
-      return rows;
-    db_->transaction(false, [&] {
-      if (!db_->has_table(table))
-        return;
-      auto st = db_->prepare(sql);
-      int i = 0;
-      for (auto p : params)
-        st.bind(++i, p);
-      while (st.step())
-        rows.push_back({st.text(0), st.text(1), st.text(2)});
-    });
-    return rows;
-  }
-
-  std::unique_ptr<Sqlite> db_;  ///< null: reading a database that does not exist
-};
 
 class FlatStore final : public AdminStore {
  public:
@@ -235,7 +118,10 @@ std::unique_ptr<AdminStore> AdminStore::open(const std::string& path, bool write
   const bool flat_name = ends_with(path, ".conf") || ends_with(path, ".txt");
   if (kind == DbKind::kFlat || ((kind == DbKind::kMissing || kind == DbKind::kEmpty) && flat_name))
     return std::make_unique<FlatStore>(path);
-  return std::make_unique<SqliteStore>(path, write);
+  std::unique_ptr<SqlConnection> conn;
+  if (write || kind != DbKind::kMissing)
+    conn = std::make_unique<OwnedSqlite>(path, write);
+  return make_sql_store(std::move(conn), DbKind::kSqlite);
 }
 
 void AdminStore::set_secret(const std::string&, const std::string&) {

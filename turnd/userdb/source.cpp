@@ -143,6 +143,9 @@ std::shared_ptr<const UserDbSnapshot> UserDbSource::reload() {
         snap->add_warning(path + ": the user database does not exist (yet); watching for it");
         break;
       case DbKind::kEmpty:
+      case DbKind::kRedis:  // never a file's kind
+      case DbKind::kPostgres:
+      case DbKind::kMysql:
         break;
       case DbKind::kFlat: {
         bool exists = false;
@@ -179,11 +182,21 @@ std::shared_ptr<const UserDbSnapshot> UserDbSource::reload() {
       }
     }
   }
+  if (remote_)
+    add_sqlite(*snap, *remote_, remote_origin_);
   // Static users last: they win over a database user of the same name (coturn checks the
   // static accounts first).
   for (const auto& u : settings_.users)
     snap->add_user(settings_.realm, u.name, u.secret);
   return snap;
+}
+
+std::string UserDbSource::describe() const {
+  if (!remote_origin_.empty())
+    return remote_origin_;
+  if (!settings_.userdb.empty())
+    return settings_.userdb;
+  return "(static users)";
 }
 
 std::shared_ptr<const UserDbSnapshot> load_user_db(const Config& config) {

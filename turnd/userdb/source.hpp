@@ -53,7 +53,18 @@ class UserDbSource {
   /// after it was last modified (a same-size rewrite within one timestamp tick).
   bool changed();
 
+  /// The contents last read from the database server (redis-userdb, psql-userdb,
+  /// mysql-userdb), merged into every snapshot; `origin` names it in warnings. Set by the
+  /// caller, which reads the server off the main thread (RemoteDbWatcher).
+  void set_remote(std::string origin, std::optional<userdb::DbContents> contents) {
+    remote_origin_ = std::move(origin);
+    remote_ = std::move(contents);
+  }
+  const std::optional<userdb::DbContents>& remote() const { return remote_; }
+
   const std::string& path() const { return settings_.userdb; }
+  /// What the users come from, for log lines: the file, the server, or "static users".
+  std::string describe() const;
   userdb::DbKind kind() const { return kind_; }
 
  private:
@@ -80,6 +91,8 @@ class UserDbSource {
   /// coarse timestamp tick would be invisible to stat(), so it is read again until it settles
   /// (git's "racily clean" index problem).
   bool racy_ = false;
+  std::string remote_origin_;
+  std::optional<userdb::DbContents> remote_;
 };
 
 /// One-shot: the snapshot for `config` (throws UserDbError).

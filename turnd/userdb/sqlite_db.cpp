@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "userdb/keys.hpp"
+#include "userdb/sql_queries.hpp"
 
 namespace turn::userdb {
 
@@ -71,6 +72,12 @@ const char* to_string(DbKind kind) {
       return "SQLite";
     case DbKind::kFlat:
       return "flat file";
+    case DbKind::kRedis:
+      return "Redis";
+    case DbKind::kPostgres:
+      return "PostgreSQL";
+    case DbKind::kMysql:
+      return "MySQL";
   }
   return "?";
 }
@@ -136,6 +143,10 @@ int Sqlite::changes() const {
 }
 
 void Sqlite::transaction(bool write, const std::function<void()>& body) {
+  if (sqlite3_get_autocommit(db_) == 0) {
+    body();  // nested: part of the transaction already open
+    return;
+  }
   exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
   try {
     body();
@@ -175,6 +186,10 @@ bool Statement::step() {
   db_->fail("query failed");
 }
 
+int Statement::columns() const {
+  return sqlite3_column_count(st_);
+}
+
 std::string Statement::text(int column) const {
   const auto* p = sqlite3_column_text(st_, column);
   if (p == nullptr)
@@ -183,28 +198,28 @@ std::string Statement::text(int column) const {
                      static_cast<std::size_t>(sqlite3_column_bytes(st_, column)));
 }
 
+std::vector<SqlConnection::Row> SqliteConnection::query(std::string_view sql, Params params) {
+  auto st = db_.prepare(sql);
+  int i = 0;
+  for (auto p : params)
+    st.bind(++i, p);
+  std::vector<Row> rows;
+  while (st.step()) {
+    Row row;
+    for (int c = 0; c < st.columns(); ++c)
+      row.push_back(st.text(c));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 DbContents read_contents(Sqlite& db) {
+  SqliteConnection conn(db);
   DbContents c;
+  // data_version inside the same read transaction: it matches exactly the rows read.
   db.transaction(false, [&] {
-    // Inside the read transaction: the version matches exactly the rows read below.
+    c = read_contents(static_cast<SqlConnection&>(conn));
     c.data_version = db.data_version();
-    if (db.has_table("turnusers_lt")) {
-      auto st = db.prepare("SELECT realm, name, hmackey FROM turnusers_lt");
-      while (st.step())
-        c.users.push_back({st.text(0), st.text(1), st.text(2)});
-    }
-    auto pairs = [&](const char* table, const char* sql, std::vector<DbContents::RealmValue>& out) {
-      if (!db.has_table(table))
-        return;
-      auto st = db.prepare(sql);
-      while (st.step())
-        out.push_back({st.text(0), st.text(1), st.text(2)});
-    };
-    pairs("turn_secret", "SELECT realm, value, '' FROM turn_secret", c.secrets);
-    pairs("turn_realm_option", "SELECT realm, opt, value FROM turn_realm_option", c.realm_options);
-    pairs("allowed_peer_ip", "SELECT realm, ip_range, '' FROM allowed_peer_ip", c.allowed_peer_ips);
-    pairs("denied_peer_ip", "SELECT realm, ip_range, '' FROM denied_peer_ip", c.denied_peer_ips);
-    pairs("turn_origin_to_realm", "SELECT realm, origin, '' FROM turn_origin_to_realm", c.origins);
   });
   return c;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "userdb/keys.hpp"
+#include "userdb/sql_connection.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -27,6 +28,10 @@ enum class DbKind : std::uint8_t {
   kEmpty,    ///< a 0-byte file (a new SQLite database or an empty flat file: no users either way)
   kSqlite,   ///< starts with "SQLite format 3\0" (or is 0 bytes with a non-empty -wal file)
   kFlat,     ///< anything else: a turnuserdb.conf-style text file
+  // Database servers (redis-userdb, psql-userdb, mysql-userdb): never a file's kind.
+  kRedis,
+  kPostgres,
+  kMysql,
 };
 DbKind detect_db_kind(const std::string& path);
 const char* to_string(DbKind kind);
@@ -58,6 +63,7 @@ class Sqlite {
   /// PRAGMA data_version: changes whenever another connection commits.
   std::int64_t data_version();
   /// BEGIN IMMEDIATE (write) or BEGIN (read); COMMIT when `body` returns, ROLLBACK if it throws.
+  /// Inside a transaction already open, `body` simply runs as part of it.
   void transaction(bool write, const std::function<void()>& body);
   /// Creates coturn's tables that are missing (inside a write transaction).
   void ensure_schema();
@@ -86,6 +92,7 @@ class Statement {
   bool step();
   /// Column text of the current row ("" for NULL).
   std::string text(int column) const;
+  int columns() const;
 
  private:
   Sqlite* db_;
@@ -96,9 +103,11 @@ class Statement {
 struct DbContents {
   struct User {
     std::string realm, name, hmackey;
+    bool operator==(const User&) const = default;
   };
   struct RealmValue {
     std::string realm, key, value;  ///< turn_secret: key = value; options: key = opt
+    bool operator==(const RealmValue&) const = default;
   };
   std::vector<User> users;
   std::vector<RealmValue> secrets;        ///< turn_secret (realm, value)
@@ -106,6 +115,23 @@ struct DbContents {
   std::vector<RealmValue> allowed_peer_ips, denied_peer_ips;  ///< (realm, ip_range)
   std::vector<RealmValue> origins;  ///< turn_origin_to_realm (realm, origin)
   std::int64_t data_version = 0;
+  bool operator==(const DbContents&) const = default;
+};
+
+/// Sqlite as an SqlConnection, so the statements shared with PostgreSQL and MySQL run on it.
+class SqliteConnection final : public SqlConnection {
+ public:
+  explicit SqliteConnection(Sqlite& db) : db_(db) {}
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  const std::string& describe() const override { return db_.path(); }
+  std::vector<Row> query(std::string_view sql, Params params) override;
+  bool has_table(std::string_view name) override { return db_.has_table(name); }
+  void transaction(bool write, const std::function<void()>& body) override {
+    db_.transaction(write, body);
+  }
+
+ private:
+  Sqlite& db_;
 };
 
 /// Reads every table turnd uses in one read transaction; absent tables read as empty.
