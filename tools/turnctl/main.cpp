@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
   allocate->add_option("--timeout-ms", o.timeout_ms, "how long to wait for each answer")
       ->check(CLI::Range(1, 60000));
   allocate->add_flag("--keep", o.keep, "leave the allocation (default: Refresh 0 releases it)");
+  allocate->add_flag("--json", o.command.json, "print one JSON object instead of text");
 
   // The admin API's commands (turnd's cli-ip:cli-port, password cli-password).
   app.add_option("--admin", o.admin,

@@ -191,6 +191,7 @@ TEST_CASE("alternate: a draining server redirects, skipping itself; without alte
   config.alternate_server_mode = turn::Config::AlternateMode::kOverflow;
   TestServer server(config);
   auto next = config;
+  next.log_min_level = "error";
   next.alternate_servers = {server.address(), addr("192.0.2.1:3478")};
   server.server().set_config_loader([&next] { return next; });
   REQUIRE(server.server().reload());
