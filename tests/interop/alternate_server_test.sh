@@ -78,15 +78,17 @@ check "overflow mode: C serves locally" 0 "\"ok\":true,\"redirects\":\[\],.*\"se
   -- "$TURNCTL" -n allocate --server "127.0.0.1:$C" --username alice --credential secret --json --keep
 kill -USR1 "$PID_C"
 for _ in $(seq 1 50); do grep -q "draining: new allocations are redirected" "$WORK/C.log" && break; sleep 0.1; done
+# Over TCP: a new UDP socket may get the --keep one's port back, and that 5-tuple has an
+# allocation already (437).
 check "draining C redirects to B" 0 "\"ok\":true,\"redirects\":\[\"127.0.0.1:$C\"\].*\"server\":\"127.0.0.1:$B\"" \
-  -- "$TURNCTL" -n allocate --server "127.0.0.1:$C" --username alice --credential secret --json
+  -- "$TURNCTL" -n allocate --tcp --server "127.0.0.1:$C" --username alice --credential secret --json
 # B has no alternates: draining, it refuses (508) as before. Its uclient allocations may still
 # run, so it stays up; turnctl's --keep allocation makes sure.
 "$TURNCTL" -n allocate --server "127.0.0.1:$B" --username alice --credential secret --keep >/dev/null
 kill -USR1 "$PID_B"
 for _ in $(seq 1 50); do grep -q "draining: new allocations are refused" "$WORK/B.log" && break; sleep 0.1; done
 check "draining B without alternates answers 508" 1 "error 508" \
-  -- "$TURNCTL" -n allocate --server "127.0.0.1:$B" --username alice --credential secret
+  -- "$TURNCTL" -n allocate --tcp --server "127.0.0.1:$B" --username alice --credential secret
 
 if [ "$failures" -ne 0 ]; then
   echo "FAIL: $failures check(s) failed"; tail -20 "$WORK/A.log"; exit 1
