@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <memory>
 #include <optional>
 #include <random>
 
@@ -129,7 +130,7 @@ int error_of(const stun::MessageView& v) {
   return e ? e->code : 0;
 }
 
-enum class Step { kDone, kRedirect, kFailed };
+enum class Step { kDone, kRedirect, kFailed, kNewSocket };
 
 /// The Allocate exchange with one server: challenge, signed request, answer.
 Step allocate_on(Session& s, stun::LongTermCredentials& creds, const AllocateOptions& o,
@@ -179,6 +180,12 @@ Step allocate_on(Session& s, stun::LongTermCredentials& creds, const AllocateOpt
       signed_request = true;
       continue;
     }
+    if (code == 437) {
+      // RFC 8656 §7.2: this 5-tuple holds an allocation already (an earlier run's, on a port
+      // the kernel handed out again): another socket is another 5-tuple.
+      out.error = "error 437 Allocation Mismatch";
+      return Step::kNewSocket;
+    }
     if (code == 300) {
       // RFC 8489 §14.8: an unverified 300 could send us (and our credentials) anywhere.
       if (!signed_request || !stun::verify_integrity_sha1(*v, key)) {
@@ -213,18 +220,25 @@ AllocateResult allocate_following(const AllocateOptions& o) {
   stun::SocketAddress target = o.server;
   for (int hop = 0; hop <= o.max_redirects; ++hop) {
     out.server = target;
-    Session s(target, o.transport, o.timeout, out.error);
-    if (!s.valid())
-      return out;
-    // RFC 8489 §10: the same credentials at the new server; its own REALM and NONCE come
-    // with its 401, so the learnt ones are dropped.
-    creds.nonce.clear();
     stun::SocketAddress next;
-    switch (allocate_on(s, creds, o, out, next)) {
+    Step step = Step::kNewSocket;
+    std::unique_ptr<Session> previous;  // held open, so the next socket gets another port
+    for (int socket = 0; socket < 2 && step == Step::kNewSocket; ++socket) {
+      auto s = std::make_unique<Session>(target, o.transport, o.timeout, out.error);
+      if (!s->valid())
+        return out;
+      // RFC 8489 §10: the same credentials at the new server; its own REALM and NONCE come
+      // with its 401, so the learnt ones are dropped.
+      creds.nonce.clear();
+      step = allocate_on(*s, creds, o, out, next);
+      previous = std::move(s);
+    }
+    switch (step) {
       case Step::kDone:
         out.ok = true;
         return out;
       case Step::kFailed:
+      case Step::kNewSocket:
         return out;
       case Step::kRedirect:
         break;
