@@ -63,6 +63,33 @@ void log_guards(const Config& c) {
   }
 }
 
+/// ALTERNATE-SERVER: what this node redirects, for the startup and reload logs.
+void log_alternates(const Config& c) {
+  const std::size_t n = c.alternate_servers.size() + c.tls_alternate_servers.size() +
+                        c.udp_alternate_servers.size() + c.tcp_alternate_servers.size();
+  if (n == 0)
+    return;
+  if (c.no_auth) {
+    log::warning(
+        "alternate servers are set but no-auth is on: RFC 8489 §14.8 allows 300 Try Alternate "
+        "only in answer to an authenticated request, so nothing is redirected");
+    return;
+  }
+  auto join = [](const std::vector<stun::SocketAddress>& list) {
+    std::string out;
+    for (const auto& a : list)
+      out += (out.empty() ? "" : ",") + a.to_string();
+    return out.empty() ? std::string("-") : out;
+  };
+  log::info(std::string("alternate servers (mode ") +
+            (c.alternate_server_mode == Config::AlternateMode::kOverflow ? "overflow" : "always") +
+            "): alternate-server=" + join(c.alternate_servers) +
+            " tls-alternate-server=" + join(c.tls_alternate_servers) +
+            " udp-alternate-server=" + join(c.udp_alternate_servers) +
+            " tcp-alternate-server=" + join(c.tcp_alternate_servers) +
+            (c.alternate_domain.empty() ? "" : " alternate-domain=" + c.alternate_domain));
+}
+
 }  // namespace
 
 namespace {
@@ -184,6 +211,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   for (const auto& line : settings_->policy.describe())
     log::info("peer policy: " + line);
   log_guards(config_);
+  log_alternates(config_);
   log::info("relay ports " + std::to_string(config_.min_port) + "-" +
             std::to_string(config_.max_port) + ", realm " + config_.realm + ", " +
             std::to_string(n) + " worker(s)");
@@ -333,9 +361,14 @@ void Server::on_userdb_timer(uv_timer_t* handle) {
 void Server::drain() {
   if (shared_->draining.exchange(true))
     return;
-  log::info("SIGUSR1: draining: new allocations are refused; stopping once at most " +
-            std::to_string(config_.drain_min_allocations) + " allocation(s) remain (now " +
-            std::to_string(totals().active_allocations) + ")");
+  const bool redirect =
+      !config_.no_auth &&
+      (!config_.alternate_servers.empty() || !config_.tls_alternate_servers.empty() ||
+       !config_.udp_alternate_servers.empty() || !config_.tcp_alternate_servers.empty());
+  log::info(std::string("SIGUSR1: draining: new allocations are ") +
+            (redirect ? "redirected to the alternate servers" : "refused") +
+            "; stopping once at most " + std::to_string(config_.drain_min_allocations) +
+            " allocation(s) remain (now " + std::to_string(totals().active_allocations) + ")");
 }
 
 void Server::apply_guards(const Config& c) {
@@ -453,6 +486,7 @@ bool Server::reload() {
   apply_guards(config_);
   for (auto& w : workers_)
     w->post_settings(settings_);
+  log_alternates(config_);
   log::info("reload: configuration and users applied; " +
             std::to_string(totals().active_allocations) + " allocation(s) kept");
   for (const auto& line : settings_->policy.describe())

@@ -182,7 +182,9 @@ void print_human(const AdminCommand& c, const json& body) {
       std::printf("ended %s session(s)\n", text(body["ended"]).c_str());
       return;
     case AdminVerb::kDrain:
-      std::printf("draining: new allocations are refused; turnd stops once the last one ends\n");
+      std::printf(
+          "draining: new allocations are refused (or redirected to the alternate servers); turnd "
+          "stops once the last one ends\n");
       return;
     case AdminVerb::kReload:
       std::printf("reloaded: configuration and users applied, allocations kept\n");

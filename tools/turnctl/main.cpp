@@ -1,12 +1,14 @@
 // turnctl: the operator's command for a running turnd. It reads the turnserver.conf turnd reads
 // (-c FILE, else turnd's search path, -n for none) so that on a configured host it needs no
-// flags. Commands: probe (a STUN Binding round trip: the container's HEALTHCHECK), and the admin
+// flags. Commands: probe (a STUN Binding round trip: the container's HEALTHCHECK), allocate (an
+// authenticated Allocate that follows 300 Try Alternate), and the admin
 // API's (admin_commands.hpp): sessions, show, kill, drain, reload, config, bans, unban.
 // Exit status: 0 success, 1 the server failed the command, 2 bad command line or config, 3 the
 // admin API refused the password.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -15,6 +17,7 @@
 #include "config/load_config.hpp"
 #include "probe_target.hpp"
 #include "stun_probe.hpp"
+#include "turn_allocate.hpp"
 
 namespace {
 
@@ -25,6 +28,10 @@ struct Options {
   bool tcp = false;
   int timeout_ms = 2000;
   bool quiet = false;
+  std::string turn_user;      ///< allocate: --username
+  std::string turn_password;  ///< allocate: --credential
+  int max_redirects = 3;
+  bool keep = false;
   std::string admin;     ///< the admin API's ADDRESS[:PORT] instead of the config's
   std::string password;  ///< instead of TURNCTL_PASSWORD / cli-password
   turnctl::AdminCommand command;
@@ -78,6 +85,56 @@ int run_probe(const Options& o) {
   return 0;
 }
 
+int run_allocate(const Options& o) {
+  const turn::Config config = configuration(o);
+  turnctl::AllocateOptions a;
+  a.server = turnctl::probe_target(config).address;
+  if (!o.server.empty()) {
+    auto address = stun::SocketAddress::parse(o.server);
+    if (!address) {
+      std::fprintf(stderr, "turnctl: --server '%s' is not ADDRESS[:PORT]\n", o.server.c_str());
+      return 2;
+    }
+    if (address->port == 0)
+      address->port = config.listening_port;
+    a.server = *address;
+  }
+  a.transport = o.tcp ? turnctl::ProbeTransport::kTcp : turnctl::ProbeTransport::kUdp;
+  a.user = o.turn_user;
+  a.password = o.turn_password;
+  a.max_redirects = o.max_redirects;
+  a.timeout = std::chrono::milliseconds(o.timeout_ms);
+  a.keep = o.keep;
+  const auto r = turnctl::allocate_following(a);
+  if (o.command.json) {
+    nlohmann::json j = {{"ok", r.ok}, {"server", r.server.to_string()}};
+    j["redirects"] = nlohmann::json::array();
+    for (const auto& hop : r.redirects)
+      j["redirects"].push_back(hop.to_string());
+    if (!r.alternate_domain.empty())
+      j["alternate_domain"] = r.alternate_domain;
+    if (r.ok) {
+      j["relayed"] = r.relayed.to_string();
+      j["mapped"] = r.mapped.to_string();
+      j["lifetime"] = r.lifetime;
+    } else {
+      j["error"] = r.error;
+    }
+    std::printf("%s\n", j.dump().c_str());
+  } else if (r.ok) {
+    for (const auto& hop : r.redirects)
+      std::printf("redirected by %s\n", hop.to_string().c_str());
+    std::printf("ok: allocated on %s: relayed %s, mapped %s, lifetime %u s\n",
+                r.server.to_string().c_str(), r.relayed.to_string().c_str(),
+                r.mapped.to_string().c_str(), r.lifetime);
+  }
+  if (!r.ok && !o.command.json) {
+    std::fprintf(stderr, "turnctl: allocate on %s failed: %s\n", r.server.to_string().c_str(),
+                 r.error.c_str());
+  }
+  return r.ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +151,21 @@ int main(int argc, char** argv) {
   probe->add_option("--timeout-ms", o.timeout_ms, "how long to wait for the answer")
       ->check(CLI::Range(1, 60000));
   probe->add_flag("-q,--quiet", o.quiet, "print nothing on success");
+
+  auto* allocate = app.add_subcommand(
+      "allocate",
+      "authenticated TURN Allocate that follows 300 Try Alternate; prints the server that "
+      "accepted and the relayed address (exit 0 on success)");
+  allocate->add_option("--server", o.server, "ADDRESS[:PORT] (default: from the configuration)");
+  allocate->add_flag("--tcp", o.tcp, "over TCP instead of UDP");
+  allocate->add_option("--username", o.turn_user, "TURN username")->required();
+  allocate->add_option("--credential", o.turn_password, "TURN password")->required();
+  allocate->add_option("--max-redirects", o.max_redirects, "300 answers to follow (default 3)")
+      ->check(CLI::Range(0, 10));
+  allocate->add_option("--timeout-ms", o.timeout_ms, "how long to wait for each answer")
+      ->check(CLI::Range(1, 60000));
+  allocate->add_flag("--keep", o.keep, "leave the allocation (default: Refresh 0 releases it)");
+  allocate->add_flag("--json", o.command.json, "print one JSON object instead of text");
 
   // The admin API's commands (turnd's cli-ip:cli-port, password cli-password).
   app.add_option("--admin", o.admin,
@@ -122,7 +194,9 @@ int main(int argc, char** argv) {
   auto* kill_user = kill->add_option("--user", o.command.user, "end every session of this user");
   kill_id->excludes(kill_user);
   kill->require_option(1);
-  admin_command("drain", "refuse new allocations; turnd stops once the last one ends (SIGUSR1)",
+  admin_command("drain",
+                "refuse (or redirect to the alternate servers) new allocations; turnd stops once "
+                "the last one ends (SIGUSR1)",
                 AdminVerb::kDrain);
   admin_command("reload", "re-read the configuration and users, keeping allocations (SIGHUP)",
                 AdminVerb::kReload);
@@ -139,6 +213,8 @@ int main(int argc, char** argv) {
   try {
     if (probe->parsed())
       return run_probe(o);
+    if (allocate->parsed())
+      return run_allocate(o);
     for (const auto& [sub, verb] : admin_commands) {
       if (sub->parsed()) {
         o.command.verb = verb;

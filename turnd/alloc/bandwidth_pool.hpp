@@ -26,6 +26,10 @@ class BandwidthPool {
         },
         this, bps);
   }
+  /// True when reserving `bps` more would not fit `capacity` now (0 = no cap).
+  bool full(std::uint64_t bps, std::uint64_t capacity) const {
+    return capacity != 0 && reserved() + bps > capacity;
+  }
   std::uint64_t reserved() const { return reserved_.load(std::memory_order_relaxed); }
 
  private:

@@ -41,6 +41,12 @@ class QuotaTracker {
         this, reinterpret_cast<std::uintptr_t>(&user));
   }
 
+  /// True when total-quota is set and reached: the next Allocate of anyone gets 486.
+  bool total_reached() {
+    std::lock_guard lock(mu_);
+    return total_quota_ != 0 && total_ >= total_quota_;
+  }
+
   /// New limits (reload); allocations above them stay, new ones are refused until below.
   void set_limits(unsigned user_quota, unsigned total_quota) {
     std::lock_guard lock(mu_);

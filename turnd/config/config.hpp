@@ -130,6 +130,24 @@ struct Config {
   /// SIGUSR1 drain: exit once no more than this many allocations remain (coturn 4.15).
   unsigned drain_min_allocations = 0;
 
+  // ALTERNATE-SERVER (RFC 8489 §10, RFC 8656 §7.2): Allocate answered 300 Try Alternate.
+  /// alternate-server: IP[:port] (default port 3478), repeatable; a repeated entry gets a larger
+  /// share of the round robin. Used for every client whose own list below is empty.
+  std::vector<stun::SocketAddress> alternate_servers;
+  /// tls-alternate-server (default port 5349): for TLS and DTLS clients (coturn).
+  std::vector<stun::SocketAddress> tls_alternate_servers;
+  /// udp-alternate-server / tcp-alternate-server (coturn 4.15): for UDP / plain TCP clients.
+  std::vector<stun::SocketAddress> udp_alternate_servers;
+  std::vector<stun::SocketAddress> tcp_alternate_servers;
+  /// turnd's alternate-domain: ALTERNATE-DOMAIN (RFC 8489 §14.16) in 300s to TLS/DTLS clients,
+  /// the name the alternates' certificates carry; empty: none (the client keeps its name).
+  std::string alternate_domain;
+  /// turnd's alternate-server-mode: always (coturn: every Allocate is redirected unless this
+  /// node is itself in the list) or overflow (served here; redirected only at total-quota, at
+  /// bps-capacity or while draining). Draining redirects in both modes.
+  enum class AlternateMode : std::uint8_t { kAlways, kOverflow };
+  AlternateMode alternate_server_mode = AlternateMode::kAlways;
+
   // Per-allocation and per-source bounds (turnd's own options; coturn has none of these)
   /// Peer IPs one allocation may hold permissions for (RFC 8656 §9.2: 508 beyond).
   unsigned max_allocation_permissions = 128;

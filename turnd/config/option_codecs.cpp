@@ -103,6 +103,26 @@ Codec<AddressRange> range() {
           {}};
 }
 
+Codec<stun::SocketAddress> alternate(std::uint16_t default_port) {
+  return {true,
+          [default_port](const ConfigEntry& e) { return parse_alternate(e, default_port); },
+          [](const stun::SocketAddress& a) { return a.to_string(); },
+          {}};
+}
+
+Codec<std::string> domain() {
+  return {true, parse_domain, as_is, {}};
+}
+
+Codec<Config::AlternateMode> alternate_mode() {
+  return {true,
+          parse_alternate_mode,
+          [](Config::AlternateMode m) {
+            return std::string(m == Config::AlternateMode::kOverflow ? "overflow" : "always");
+          },
+          {}};
+}
+
 Codec<Config::AddressFamilyDefault> address_family() {
   return {true,
           parse_address_family,

@@ -39,6 +39,10 @@ Codec<ExternalMapping> external_ip();
 /// name:password or name:0xKEY; masked, the name stays so the output still says who exists.
 Codec<StaticUser> user();
 Codec<AddressRange> range();
+/// An alternate server, IP[:port], printed as IP:port ([IPv6]:port).
+Codec<stun::SocketAddress> alternate(std::uint16_t default_port);
+Codec<std::string> domain();
+Codec<Config::AlternateMode> alternate_mode();
 Codec<Config::AddressFamilyDefault> address_family();
 Codec<Config::KernelOffload> kernel_offload();
 /// An HTTP path for the metrics endpoint (starts with '/', no query).

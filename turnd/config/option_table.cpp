@@ -344,6 +344,18 @@ std::vector<OptionDef> build_table() {
       value("bps-capacity", &C::bps_capacity, rate(0, kBps)).dash('B').eg("1000000"),
       value("drain-min-allocations", &C::drain_min_allocations, count(0, kMany)).eg("2"),
 
+      // ALTERNATE-SERVER (RFC 8489 §10): 300 Try Alternate to Allocate requests. Live: each
+      // Allocate reads the lists of the worker's current settings (autoscaling, coturn#878).
+      list("alternate-server", &C::alternate_servers, alternate(3478)).eg("192.0.2.10:3478"),
+      list("tls-alternate-server", &C::tls_alternate_servers, alternate(5349))
+          .eg("192.0.2.10:5349"),
+      list("udp-alternate-server", &C::udp_alternate_servers, alternate(3478))
+          .eg("192.0.2.11:3478"),
+      list("tcp-alternate-server", &C::tcp_alternate_servers, alternate(3478))
+          .eg("192.0.2.12:3478"),
+      optional("alternate-domain", &C::alternate_domain, domain()).eg("turn.example.org"),
+      value("alternate-server-mode", &C::alternate_server_mode, alternate_mode()).eg("overflow"),
+
       // Bounds on what one allocation, one source and one user can hold, the answers
       // unauthenticated sources get, and the built-in brute-force ban (README: Security).
       value("max-allocation-permissions", &C::max_allocation_permissions, count(1, 65535)).eg("7"),
@@ -461,10 +473,6 @@ std::vector<OptionDef> build_table() {
           "is not supported: turnd does not do RFC 5780 NAT behaviour discovery"),
       legacy("rfc3489-compatibility"),
       legacy("response-origin-only-with-rfc5780").note(kNoRfc5780),
-      legacy("alternate-server"),
-      legacy("tls-alternate-server"),
-      legacy("udp-alternate-server"),
-      legacy("tcp-alternate-server"),
       legacy("cli-max-output-sessions"),
       legacy("cli"),
       legacy("web-admin"),

@@ -1,6 +1,8 @@
 #include "config/option_values.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
@@ -168,6 +170,52 @@ AddressRange parse_range(const ConfigEntry& e) {
   if (!r)
     fail(e, "'" + e.value + "' is not an address, range (a-b) or prefix (a/len)");
   return *r;
+}
+
+stun::SocketAddress parse_alternate(const ConfigEntry& e, std::uint16_t default_port) {
+  const std::string& v = require_value(e);
+  auto a = stun::SocketAddress::parse(v);
+  if (!a)
+    fail(e, "'" + v + "' is not IP, IP:port or [IPv6]:port");
+  // parse() reads "1.2.3.4:0" and "[::1]:0" as port 0, the same as no port: say so rather
+  // than send clients to port 0 or silently to the default.
+  const bool port_given = (a->is_v4() && v.find(':') != std::string::npos) ||
+                          (!v.empty() && v.front() == '[' && v.find("]:") != std::string::npos);
+  if (a->port == 0) {
+    if (port_given)
+      fail(e, "'" + v + "': port 0");
+    a->port = default_port;
+  }
+  const bool unspecified =
+      std::all_of(a->ip.begin(), a->ip.begin() + static_cast<long>(a->ip_size()),
+                  [](std::uint8_t b) { return b == 0; });
+  if (unspecified)
+    fail(e, "'" + v + "': a wildcard address cannot be an alternate server");
+  return *a;
+}
+
+std::string parse_domain(const ConfigEntry& e) {
+  const std::string& v = require_value(e);
+  // RFC 8489 §14.16: at most 255 bytes, a name as RFC 6125 compares it with a certificate.
+  bool ok = !v.empty() && v.size() <= 255 && v.front() != '.' && v.back() != '.' &&
+            v.front() != '-' && v.find("..") == std::string::npos;
+  for (std::size_t i = 0; ok && i < v.size(); ++i) {
+    const char c = v[i];
+    const bool wildcard = c == '*' && i == 0 && v.size() > 2 && v[1] == '.';
+    ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || wildcard;
+  }
+  if (!ok)
+    fail(e, "'" + v + "' is not a DNS name");
+  return v;
+}
+
+Config::AlternateMode parse_alternate_mode(const ConfigEntry& e) {
+  const std::string& v = require_value(e);
+  if (strcasecmp(v.c_str(), "always") == 0)
+    return Config::AlternateMode::kAlways;
+  if (strcasecmp(v.c_str(), "overflow") == 0)
+    return Config::AlternateMode::kOverflow;
+  fail(e, "expected always or overflow, got '" + v + "'");
 }
 
 std::string parse_syslog_facility(const ConfigEntry& e) {

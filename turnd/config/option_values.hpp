@@ -24,6 +24,12 @@ stun::SocketAddress parse_ip(const ConfigEntry& e);
 ExternalMapping parse_external_ip(const ConfigEntry& e);
 StaticUser parse_user(const ConfigEntry& e);
 AddressRange parse_range(const ConfigEntry& e);
+/// alternate-server and friends: IP, IP:port, [IPv6]:port or a bare IPv6 (coturn's forms);
+/// `default_port` when none is given.
+stun::SocketAddress parse_alternate(const ConfigEntry& e, std::uint16_t default_port);
+/// alternate-domain: a DNS name (letters, digits, '-', '.', a leading "*." wildcard).
+std::string parse_domain(const ConfigEntry& e);
+Config::AlternateMode parse_alternate_mode(const ConfigEntry& e);
 const std::string& require_value(const ConfigEntry& e);
 std::string parse_syslog_facility(const ConfigEntry& e);
 std::string parse_log_level(const ConfigEntry& e);

@@ -1,6 +1,7 @@
 // Allocate (RFC 8656 §7.2): creates the relayed transport address for the client's 5-tuple.
 #include <ctime>
 
+#include "handlers/alternate.hpp"
 #include "handlers/request.hpp"
 #include "userdb/rest_api.hpp"
 #include "util/log.hpp"
@@ -136,10 +137,14 @@ void handle_allocate(Request& r) {
   bool tcp = false;
   if (!check_request(r, family, additional_v6, tcp))
     return;
+  // ALTERNATE-SERVER (RFC 8489 §10): coturn's redirect, turnd's overflow mode, and where a
+  // draining server sends new clients when it has alternates.
+  if (redirect_allocate(r))
+    return;
   SharedState& shared = r.shared();
   if (shared.draining.load(std::memory_order_relaxed)) {
-    // Draining for a restart or upgrade: the client should use its next server (RFC 8656 §7.2:
-    // 508 when the server cannot take the allocation now).
+    // Draining for a restart or upgrade, with no alternate to name: the client should use its
+    // next server (RFC 8656 §7.2: 508 when the server cannot take the allocation now).
     send_error(r, stun::ErrorCode::kInsufficientCapacity);
     return;
   }

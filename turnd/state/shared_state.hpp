@@ -47,8 +47,11 @@ struct SharedState {
   std::atomic<std::uint64_t> max_bps{0};
   /// bps-capacity bookkeeping: the bandwidth running allocations have reserved.
   BandwidthPool bandwidth;
-  /// SIGUSR1: no new allocations; existing ones run on until they end.
+  /// SIGUSR1: no new allocations (508, or 300 to an alternate server); existing ones run on
+  /// until they end.
   std::atomic<bool> draining{false};
+  /// The round robin over the alternate servers (one counter for all lists, as coturn's).
+  std::atomic<std::uint64_t> alternate_turn{0};
   /// Every worker's inbox, by index, sized before they start: an RFC 6062 data connection whose
   /// ConnectionBind lands on another worker is posted to the one owning its peer connection.
   HandoffRouter handoffs;

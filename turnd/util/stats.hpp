@@ -22,6 +22,7 @@ namespace turn {
   X(allocations_expired, "allocations that timed out")                                             \
   X(auth_failures, "requests refused for bad or missing credentials")                              \
   X(error_responses, "error responses sent")                                                       \
+  X(alternate_redirects, "Allocate requests answered 300 Try Alternate (ALTERNATE-SERVER)")        \
   X(malformed_packets, "datagrams dropped as malformed")                                           \
   X(unknown_packets, "datagrams dropped because their first byte is not STUN/ChannelData")         \
   X(no_allocation_packets, "ChannelData/Send with no allocation on this 5-tuple")                  \
