@@ -68,8 +68,8 @@ start_mariadb() {
 
 # pause_db PID / resume_db PID: SIGSTOP / SIGCONT a server and its children (PostgreSQL serves
 # each connection from a child process): it still accepts connections, and never answers.
-pause_db() { kill -STOP "$1" $(pgrep -P "$1") 2>/dev/null; }
-resume_db() { kill -CONT "$1" $(pgrep -P "$1") 2>/dev/null; }
+pause_db() { kill -STOP "$1" $(pgrep -P "$1") 2>/dev/null || true; }
+resume_db() { kill -CONT "$1" $(pgrep -P "$1") 2>/dev/null || true; }
 
 # coturn's turnadmin writes a log file under /var/log per run; remove today's after using it.
 coturn_turnadmin() {
@@ -91,6 +91,7 @@ stop_databases() {
   for pid in ${REDIS_PID:-} ${PG_PID:-} ${MDB_PID:-}; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
+  return 0
 }
 if [ "$(type -t test_cleanup_extra)" != function ]; then
   test_cleanup_extra() { stop_databases; }
