@@ -53,19 +53,27 @@ int run_admin(const Options& o) {
   }
 }
 
+/// --server ADDR[:PORT] over `target` (the port from the config when absent); false, with the
+/// message printed, when it is no address.
+bool server_override(const Options& o, const turn::Config& config, stun::SocketAddress& target) {
+  if (o.server.empty())
+    return true;
+  auto address = stun::SocketAddress::parse(o.server);
+  if (!address) {
+    std::fprintf(stderr, "turnctl: --server '%s' is not ADDRESS[:PORT]\n", o.server.c_str());
+    return false;
+  }
+  if (address->port == 0)
+    address->port = config.listening_port;
+  target = *address;
+  return true;
+}
+
 int run_probe(const Options& o) {
   const turn::Config config = configuration(o);
   turnctl::ProbeTarget target = turnctl::probe_target(config);
-  if (!o.server.empty()) {
-    auto address = stun::SocketAddress::parse(o.server);
-    if (!address) {
-      std::fprintf(stderr, "turnctl: --server '%s' is not ADDRESS[:PORT]\n", o.server.c_str());
-      return 2;
-    }
-    if (address->port == 0)
-      address->port = config.listening_port;
-    target.address = *address;
-  }
+  if (!server_override(o, config, target.address))
+    return 2;
   if (o.tcp)
     target.transport = turnctl::ProbeTransport::kTcp;
   const char* transport = target.transport == turnctl::ProbeTransport::kTcp ? "tcp" : "udp";
@@ -89,16 +97,8 @@ int run_allocate(const Options& o) {
   const turn::Config config = configuration(o);
   turnctl::AllocateOptions a;
   a.server = turnctl::probe_target(config).address;
-  if (!o.server.empty()) {
-    auto address = stun::SocketAddress::parse(o.server);
-    if (!address) {
-      std::fprintf(stderr, "turnctl: --server '%s' is not ADDRESS[:PORT]\n", o.server.c_str());
-      return 2;
-    }
-    if (address->port == 0)
-      address->port = config.listening_port;
-    a.server = *address;
-  }
+  if (!server_override(o, config, a.server))
+    return 2;
   a.transport = o.tcp ? turnctl::ProbeTransport::kTcp : turnctl::ProbeTransport::kUdp;
   a.user = o.turn_user;
   a.password = o.turn_password;

@@ -113,29 +113,16 @@ class MysqlConnection final : public SqlConnection {
   }
 
   void transaction(bool write, const std::function<void()>& body) override {
-    if (depth_ > 0) {
-      body();
-      return;
-    }
-    exec(write ? "START TRANSACTION" : "START TRANSACTION READ ONLY");
-    ++depth_;
-    try {
-      body();
-    } catch (...) {
-      --depth_;
+    nest(write ? "START TRANSACTION" : "START TRANSACTION READ ONLY", body, [this] {
       const unsigned err = mysql_errno(conn_);
       if (err != CR_SERVER_LOST && err != CR_SERVER_GONE_ERROR)  // else it would wait again
         mysql_query(conn_, "ROLLBACK");
-      throw;
-    }
-    --depth_;
-    exec("COMMIT");
+    });
   }
 
  private:
   MYSQL* conn_ = nullptr;
   std::string describe_;
-  int depth_ = 0;
 };
 
 }  // namespace

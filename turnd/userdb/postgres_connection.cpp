@@ -94,22 +94,10 @@ class PostgresConnection final : public SqlConnection {
   }
 
   void transaction(bool write, const std::function<void()>& body) override {
-    if (depth_ > 0) {
-      body();
-      return;
-    }
-    exec(write ? "BEGIN" : "BEGIN READ ONLY");
-    ++depth_;
-    try {
-      body();
-    } catch (...) {
-      --depth_;
+    nest(write ? "BEGIN" : "BEGIN READ ONLY", body, [this] {
       if (!broken_)  // a server that stopped answering would hold the ROLLBACK forever too
         PQclear(PQexec(conn_, "ROLLBACK"));
-      throw;
-    }
-    --depth_;
-    exec("COMMIT");
+    });
   }
 
  private:
@@ -159,7 +147,6 @@ class PostgresConnection final : public SqlConnection {
 
   PGconn* conn_ = nullptr;
   std::string describe_;
-  int depth_ = 0;
   bool broken_ = false;  ///< a wait failed: the connection is to be dropped, not used
 };
 

@@ -34,6 +34,31 @@ class SqlConnection {
   virtual void transaction(bool write, const std::function<void()>& body) = 0;
 
   void exec(std::string_view sql, Params params = {}) { query(sql, params); }
+
+ protected:
+  /// The nesting PostgreSQL and MySQL share: the outermost call runs `begin` and COMMIT (or,
+  /// when `body` throws, `rollback`), calls inside it only run `body`.
+  void nest(std::string_view begin, const std::function<void()>& body,
+            const std::function<void()>& rollback) {
+    if (depth_ > 0) {
+      body();
+      return;
+    }
+    exec(begin);
+    ++depth_;
+    try {
+      body();
+    } catch (...) {
+      --depth_;
+      rollback();
+      throw;
+    }
+    --depth_;
+    exec("COMMIT");
+  }
+
+ private:
+  int depth_ = 0;
 };
 
 }  // namespace turn::userdb
