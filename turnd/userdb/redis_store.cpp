@@ -124,14 +124,15 @@ DbContents read_redis_contents(RedisClient& redis) {
     }
   }
   // A stored key wins over a plain password of the same user (coturn reads /key first).
-  for (const auto& [who, password] : passwords) {
+  for (const auto& entry : passwords) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda.
+    const std::string& realm = entry.first.first;
+    const std::string& name = entry.first.second;
     const bool keyed = std::any_of(c.users.begin(), c.users.end(), [&](const auto& u) {
-      return u.realm == who.first && u.name == who.second;
+      return u.realm == realm && u.name == name;
     });
-    if (!keyed) {
-      c.users.push_back({who.first, who.second,
-                         to_hex(stun::long_term_key_md5(who.second, who.first, password))});
-    }
+    if (!keyed)
+      c.users.push_back({realm, name, to_hex(stun::long_term_key_md5(name, realm, entry.second))});
   }
   // SCAN order is the server's hash order: sort so equal databases compare equal.
   auto by_all = [](const auto& a, const auto& b) {

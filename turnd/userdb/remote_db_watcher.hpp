@@ -33,7 +33,7 @@ class RemoteDbWatcher {
   void refresh_now();
   const RemoteDbSpec& spec() const { return spec_; }
   unsigned refresh_s() const { return refresh_s_; }
-  /// Whether the last attempt reached the database (the turnd_userdb_up gauge).
+  /// Whether the last attempt reached the database.
   bool reachable() const { return reachable_.load(std::memory_order_relaxed); }
 
  private:
