@@ -63,6 +63,12 @@ run_backend() {
     relays "$port" -u rest-user -W north
   check "$name: a wrong password is refused" 0 EMPTY -- refused "$port" -u cot -w nope
 
+  if [ "$name" = Redis ]; then
+    # coturn's other Redis form: a plain password instead of the key.
+    redis-cli -p "$REDIS_PORT" SET "turn/realm/$REALM/user/plain/password" plainpass >/dev/null
+    check "$name: a user stored with a plain password relays" 0 EMPTY -- \
+      eventually 10 relays "$port" -u plain -w plainpass
+  fi
   "$ADMIN" -a "$flag" "$conn" -u ours -r "$REALM" -p ourpass
   check "$name: a user added by our turnadmin relays while turnd runs" 0 EMPTY -- \
     eventually 10 relays "$port" -u ours -w ourpass
@@ -94,7 +100,8 @@ run_backend() {
 }
 
 # Redis with keyspace notifications: changes arrive without the 60 s refresh.
-start_redis "$(pick_port)" --notify-keyspace-events KEA
+REDIS_PORT=$(pick_port)
+start_redis "$REDIS_PORT" --notify-keyspace-events KEA
 run_backend Redis redis-userdb "$REDIS_CONN" -N "$REDIS_PID" 60
 start_postgres "$(pick_port)"
 run_backend PostgreSQL psql-userdb "$PG_CONN" -e "$PG_PID" 1
