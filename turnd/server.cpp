@@ -63,11 +63,14 @@ void log_guards(const Config& c) {
   }
 }
 
+bool has_alternates(const Config& c) {
+  return !c.alternate_servers.empty() || !c.tls_alternate_servers.empty() ||
+         !c.udp_alternate_servers.empty() || !c.tcp_alternate_servers.empty();
+}
+
 /// ALTERNATE-SERVER: what this node redirects, for the startup and reload logs.
 void log_alternates(const Config& c) {
-  const std::size_t n = c.alternate_servers.size() + c.tls_alternate_servers.size() +
-                        c.udp_alternate_servers.size() + c.tcp_alternate_servers.size();
-  if (n == 0)
+  if (!has_alternates(c))
     return;
   if (c.no_auth) {
     log::warning(
@@ -361,10 +364,7 @@ void Server::on_userdb_timer(uv_timer_t* handle) {
 void Server::drain() {
   if (shared_->draining.exchange(true))
     return;
-  const bool redirect =
-      !config_.no_auth &&
-      (!config_.alternate_servers.empty() || !config_.tls_alternate_servers.empty() ||
-       !config_.udp_alternate_servers.empty() || !config_.tcp_alternate_servers.empty());
+  const bool redirect = !config_.no_auth && has_alternates(config_);
   log::info(std::string("SIGUSR1: draining: new allocations are ") +
             (redirect ? "redirected to the alternate servers" : "refused") +
             "; stopping once at most " + std::to_string(config_.drain_min_allocations) +

@@ -167,12 +167,9 @@ class RedisStore final : public AdminStore {
     ok(redis_.command({"DEL", user_key(realm, name, "key"), user_key(realm, name, "password")}));
   }
   std::vector<AdminRow> list_users(const std::string& realm) override {
-    std::vector<AdminRow> rows;
-    for (const auto& u : read_redis_contents(redis_).users) {
-      if (realm.empty() || u.realm == realm)
-        rows.push_back({u.name, u.realm, {}});
-    }
-    return sorted(std::move(rows));
+    return of_realm(read_redis_contents(redis_).users, realm, [](const auto& u) {
+      return AdminRow{u.name, u.realm, {}};
+    });
   }
   void set_secret(const std::string& realm, const std::string& secret) override {
     ok(redis_.command({"SADD", realm_key(realm, "secret"), secret}));
@@ -184,12 +181,9 @@ class RedisStore final : public AdminStore {
       ok(redis_.command({"SREM", realm_key(realm, "secret"), secret}));
   }
   std::vector<AdminRow> list_secrets(const std::string& realm) override {
-    std::vector<AdminRow> rows;
-    for (const auto& s : read_redis_contents(redis_).secrets) {
-      if (realm.empty() || s.realm == realm)
-        rows.push_back({s.key, s.realm, {}});
-    }
-    return sorted(std::move(rows));
+    return of_realm(read_redis_contents(redis_).secrets, realm, [](const auto& s) {
+      return AdminRow{s.key, s.realm, {}};
+    });
   }
   void set_realm_option(const std::string& realm, const std::string& opt,
                         std::uint64_t value) override {
@@ -199,12 +193,9 @@ class RedisStore final : public AdminStore {
       ok(redis_.command({"SET", realm_key(realm, opt), std::to_string(value)}));
   }
   std::vector<AdminRow> list_realm_options(const std::string& realm) override {
-    std::vector<AdminRow> rows;
-    for (const auto& o : read_redis_contents(redis_).realm_options) {
-      if (realm.empty() || o.realm == realm)
-        rows.push_back({o.key, o.realm, o.value});
-    }
-    return sorted(std::move(rows));
+    return of_realm(read_redis_contents(redis_).realm_options, realm, [](const auto& o) {
+      return AdminRow{o.key, o.realm, o.value};
+    });
   }
   void set_admin(const std::string& name, const std::string& realm,
                  const std::string& encrypted_password) override {
@@ -235,12 +226,9 @@ class RedisStore final : public AdminStore {
     ok(redis_.command({"DEL", std::string(kOriginPrefix) + origin}));
   }
   std::vector<AdminRow> list_origins(const std::string& realm) override {
-    std::vector<AdminRow> rows;
-    for (const auto& o : read_redis_contents(redis_).origins) {
-      if (realm.empty() || o.realm == realm)
-        rows.push_back({o.key, o.realm, {}});
-    }
-    return sorted(std::move(rows));
+    return of_realm(read_redis_contents(redis_).origins, realm, [](const auto& o) {
+      return AdminRow{o.key, o.realm, {}};
+    });
   }
 
  protected:
@@ -252,6 +240,16 @@ class RedisStore final : public AdminStore {
   void ok(const RedisValue& v) {
     if (v.is_error())
       throw UserDbError(redis_.settings().describe() + ": " + v.text);
+  }
+  /// The rows of `list` in `realm` ("" = every realm), as turnadmin prints them.
+  template <typename List, typename ToRow>
+  static std::vector<AdminRow> of_realm(const List& list, const std::string& realm, ToRow to_row) {
+    std::vector<AdminRow> rows;
+    for (const auto& e : list) {
+      if (realm.empty() || e.realm == realm)
+        rows.push_back(to_row(e));
+    }
+    return sorted(std::move(rows));
   }
   static std::vector<AdminRow> sorted(std::vector<AdminRow> rows) {
     std::sort(rows.begin(), rows.end(), [](const AdminRow& a, const AdminRow& b) {

@@ -32,7 +32,6 @@ class RemoteDbWatcher {
   /// Read again now (SIGHUP), whatever the timers say.
   void refresh_now();
   const RemoteDbSpec& spec() const { return spec_; }
-  unsigned refresh_s() const { return refresh_s_; }
   /// Whether the last attempt reached the database.
   bool reachable() const { return reachable_.load(std::memory_order_relaxed); }
 

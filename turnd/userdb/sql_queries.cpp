@@ -102,14 +102,8 @@ DbContents read_contents(SqlConnection& db) {
 }
 
 void ensure_schema(SqlConnection& db) {
-  if (db.dialect() == SqlDialect::kSqlite) {
-    for (std::string_view create : kCoturnSchema) {
-      if (!db.has_table(table_of(create)))
-        db.exec(create);
-    }
-    return;
-  }
-  for (std::string_view create : kPortableSchema) {
+  const auto& schema = db.dialect() == SqlDialect::kSqlite ? kCoturnSchema : kPortableSchema;
+  for (std::string_view create : schema) {
     if (!db.has_table(table_of(create)))
       db.exec(create);
   }

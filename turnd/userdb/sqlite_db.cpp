@@ -36,12 +36,6 @@ namespace {
 constexpr char kHeader[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
                               'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
 
-/// The table name of one of kCoturnSchema's statements.
-std::string_view table_of(std::string_view create) {
-  create.remove_prefix(std::strlen("CREATE TABLE "));
-  return create.substr(0, create.find(' '));
-}
-
 }  // namespace
 
 DbKind detect_db_kind(const std::string& path) {
@@ -155,14 +149,6 @@ void Sqlite::transaction(bool write, const std::function<void()>& body) {
     throw;
   }
   exec("COMMIT");
-}
-
-void Sqlite::ensure_schema() {
-  for (std::string_view create : kCoturnSchema) {
-    if (has_table(table_of(create)))
-      continue;
-    exec(std::string(create).c_str());
-  }
 }
 
 Statement::~Statement() {

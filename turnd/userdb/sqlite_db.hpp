@@ -65,8 +65,6 @@ class Sqlite {
   /// BEGIN IMMEDIATE (write) or BEGIN (read); COMMIT when `body` returns, ROLLBACK if it throws.
   /// Inside a transaction already open, `body` simply runs as part of it.
   void transaction(bool write, const std::function<void()>& body);
-  /// Creates coturn's tables that are missing (inside a write transaction).
-  void ensure_schema();
   int changes() const;
 
   const std::string& path() const { return path_; }
